@@ -1,0 +1,9 @@
+//! kubelift: a guided installer for kubeadm-compatible Kubernetes clusters.
+//!
+//! One phase engine (`engine`, `phases`) driven by one configuration type
+//! (`config`), rendered either by the terminal UI or by the headless mode
+//! (`headless`). The engine knows nothing of terminals.
+
+pub mod config;
+pub mod secret;
+pub mod versions;
