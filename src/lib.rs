@@ -7,3 +7,8 @@
 pub mod config;
 pub mod secret;
 pub mod versions;
+pub mod engine;
+pub mod phases;
+pub mod exit;
+pub mod headless;
+pub mod cli;

@@ -51,6 +51,8 @@ pub struct InitSettings {
     /// A user's `KubeletConfiguration`, merged over kubeadm's values.
     pub kubelet: Option<Mapping>,
     pub kube_proxy: Option<Mapping>,
+    /// `--upload-certs`: put the shared certificates in the kubeadm-certs Secret.
+    pub upload_certs: bool,
     /// Where the settings came from, for messages.
     pub source: String,
     pub warnings: Vec<String>,
@@ -77,6 +79,7 @@ pub struct InitOverrides {
     pub encryption_algorithm: Option<String>,
     pub skip_phases: Vec<String>,
     pub ignore_preflight_errors: Vec<String>,
+    pub upload_certs: bool,
 }
 
 fn set(field: &mut String, value: &Option<String>) {
@@ -95,6 +98,7 @@ impl InitSettings {
             cluster: ClusterConfiguration { api_version: version.as_str().into(), kind: "ClusterConfiguration".into(), ..Default::default() },
             kubelet: None,
             kube_proxy: None,
+            upload_certs: false,
             source: "defaults".into(),
             warnings: vec![],
         }
@@ -169,6 +173,7 @@ impl InitSettings {
         }
         init.skip_phases.extend(o.skip_phases.iter().cloned());
         init.node_registration.ignore_preflight_errors.extend(o.ignore_preflight_errors.iter().cloned());
+        self.upload_certs |= o.upload_certs;
     }
 
     /// Fills kubeadm's defaults and validates everything, reporting all errors.
@@ -199,6 +204,18 @@ impl InitSettings {
             }
         }
         docs.join("---\n")
+    }
+
+    /// Identifies the configuration a run used, without its secrets (random
+    /// default tokens would otherwise make every run look new).
+    pub fn fingerprint(&self) -> String {
+        let mut redacted = self.clone();
+        for t in &mut redacted.init.bootstrap_tokens {
+            t.token = SecretString::default();
+        }
+        redacted.init.certificate_key = SecretString::default();
+        let text = format!("{}upload-certs: {}\n", redacted.to_yaml(), self.upload_certs);
+        crate::engine::gate::sha256_hex(text.as_bytes())
     }
 
     // Resolved accessors: valid after `resolve`.

@@ -1,0 +1,153 @@
+//! The one typed event stream every renderer draws from.
+//!
+//! The TUI and the headless mode are two consumers of these values; neither
+//! gets information by any other path. The JSON form (`--output json`) is one
+//! `Envelope` per line, schema `kubelift.events/v1` (docs/cli.md).
+
+use serde::Serialize;
+
+pub const EVENT_SCHEMA: &str = "kubelift.events/v1";
+
+/// What a phase will change, listed before anything runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Change {
+    /// A file written on the host (path as on the host, without --root).
+    File { path: String, mode: String },
+    /// A directory created when missing.
+    Directory { path: String, mode: String },
+    /// An API object created or updated (server-side apply).
+    Object {
+        api_version: String,
+        kind: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        name: String,
+    },
+    /// An object patched in place (labels, taints, annotations).
+    Patch { kind: String, name: String, what: String },
+    /// A host command the phase runs (systemctl, modprobe, sysctl).
+    Command { command: String },
+}
+
+impl Change {
+    pub fn file(path: impl Into<String>, mode: u32) -> Change {
+        Change::File { path: path.into(), mode: format!("{mode:04o}") }
+    }
+
+    pub fn dir(path: impl Into<String>, mode: u32) -> Change {
+        Change::Directory { path: path.into(), mode: format!("{mode:04o}") }
+    }
+
+    pub fn object(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Change {
+        Change::Object {
+            api_version: api_version.into(),
+            kind: kind.into(),
+            namespace: namespace.map(Into::into),
+            name: name.into(),
+        }
+    }
+
+    /// One line for people: `file /etc/kubernetes/pki/ca.crt (0644)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Change::File { path, mode } => format!("write {path} ({mode})"),
+            Change::Directory { path, mode } => format!("create directory {path} ({mode})"),
+            Change::Object { kind, namespace: Some(ns), name, .. } => format!("apply {kind} {ns}/{name}"),
+            Change::Object { kind, namespace: None, name, .. } => format!("apply {kind} {name}"),
+            Change::Patch { kind, name, what } => format!("patch {kind} {name}: {what}"),
+            Change::Command { command } => format!("run {command}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Debug,
+    Info,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhaseSummary {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PhaseResult {
+    Done,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every phase ran or was skipped as asked.
+    Succeeded,
+    /// Nothing to do: an earlier run finished with the same configuration.
+    AlreadyDone,
+    Failed,
+    /// Stopped on a question the run could not answer.
+    NeedsDecision,
+    /// A phase that is not built yet was reached.
+    NotAvailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The configuration was refused before anything ran: every error, with its path.
+    ConfigInvalid { file: String, errors: Vec<crate::config::FieldError> },
+    RunStarted { workflow: String, dry_run: bool, phases: Vec<PhaseSummary> },
+    Plan { phase: String, changes: Vec<Change> },
+    PhaseStarted { phase: String, title: String },
+    Progress { phase: String, done: u32, total: u32, message: String },
+    Log { phase: String, level: LogLevel, message: String },
+    Warning { phase: String, message: String, #[serde(skip_serializing_if = "Option::is_none")] hint: Option<String> },
+    PhaseFinished {
+        phase: String,
+        result: PhaseResult,
+        duration_ms: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    PhaseFailed { phase: String, duration_ms: u64, error: String, hint: String },
+    DecisionNeeded { phase: String, question: String, choices: Vec<String>, config_key: String },
+    RunFinished {
+        status: RunStatus,
+        duration_ms: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dry_run_dir: Option<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        next_steps: Vec<String>,
+    },
+}
+
+impl Event {
+    pub fn phase(&self) -> Option<&str> {
+        match self {
+            Event::Plan { phase, .. }
+            | Event::PhaseStarted { phase, .. }
+            | Event::Progress { phase, .. }
+            | Event::Log { phase, .. }
+            | Event::Warning { phase, .. }
+            | Event::PhaseFinished { phase, .. }
+            | Event::PhaseFailed { phase, .. }
+            | Event::DecisionNeeded { phase, .. } => Some(phase),
+            Event::ConfigInvalid { .. } | Event::RunStarted { .. } | Event::RunFinished { .. } => None,
+        }
+    }
+}
+
+/// An event as it leaves the engine: numbered and timed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Envelope {
+    pub schema: &'static str,
+    pub seq: u64,
+    /// RFC 3339 with milliseconds, UTC.
+    pub time: String,
+    #[serde(flatten)]
+    pub event: Event,
+}

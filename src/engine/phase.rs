@@ -1,0 +1,162 @@
+//! What a phase is, and what it may touch while it runs.
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+use super::event::{Change, Event, LogLevel};
+use super::gate::{FileClass, GateError, WriteGate, WriteOutcome};
+use super::sink::EventSink;
+use crate::config::{InitSettings, JoinSettings};
+
+/// The settings of the workflow being run.
+#[derive(Debug, Clone)]
+pub enum Settings {
+    Init(Arc<InitSettings>),
+    Join(Arc<JoinSettings>),
+}
+
+/// Answers the questions a phase cannot settle from the configuration.
+/// The TUI asks the user; headless runs answer nothing and fail cleanly.
+#[async_trait]
+pub trait Decider: Send + Sync {
+    async fn decide(&self, question: &str, choices: &[String]) -> Option<String>;
+}
+
+/// The headless answer: no answer, so the phase fails naming the config key.
+pub struct NoDecisions;
+
+#[async_trait]
+impl Decider for NoDecisions {
+    async fn decide(&self, _: &str, _: &[String]) -> Option<String> {
+        None
+    }
+}
+
+/// Everything a run shares between its phases.
+#[derive(Clone)]
+pub struct Context {
+    pub settings: Settings,
+    pub gate: Arc<WriteGate>,
+    pub events: EventSink,
+    pub decider: Arc<dyn Decider>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PhaseError {
+    #[error("{message}")]
+    Failed { message: String, hint: String },
+    #[error("{what} is not available yet: {why}")]
+    NotAvailable { what: String, why: String },
+    #[error("a decision is needed: {question}")]
+    Decision { question: String, choices: Vec<String>, config_key: String },
+}
+
+impl PhaseError {
+    pub fn failed(message: impl Into<String>, hint: impl Into<String>) -> PhaseError {
+        PhaseError::Failed { message: message.into(), hint: hint.into() }
+    }
+
+    pub fn hint(&self) -> String {
+        match self {
+            PhaseError::Failed { hint, .. } => hint.clone(),
+            PhaseError::NotAvailable { .. } => "run the workflow with --dry-run to see what it would do, or --skip-phases to leave this phase out".into(),
+            PhaseError::Decision { config_key, .. } => format!("set {config_key} in the config file (or its flag) and run again"),
+        }
+    }
+}
+
+impl From<GateError> for PhaseError {
+    fn from(e: GateError) -> Self {
+        let hint = e.hint();
+        PhaseError::Failed { message: e.to_string(), hint }
+    }
+}
+
+/// One step of a workflow, named as kubeadm names it (`certs/apiserver`).
+#[async_trait]
+pub trait Phase: Send + Sync {
+    fn id(&self) -> &'static str;
+    fn title(&self) -> &'static str;
+    /// Phases whose results this one reads; `kubelift phase` checks them.
+    fn needs(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The changes the phase will make, computed without making them.
+    fn plan(&self, ctx: &Context) -> Vec<Change>;
+    async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError>;
+}
+
+/// A phase's view of the context: its events carry its id.
+pub struct PhaseCtx<'a> {
+    pub ctx: &'a Context,
+    pub phase: &'static str,
+}
+
+impl PhaseCtx<'_> {
+    pub fn init(&self) -> Result<&crate::config::InitSettings, PhaseError> {
+        match &self.ctx.settings {
+            Settings::Init(s) => Ok(s),
+            Settings::Join(_) => Err(PhaseError::failed(format!("phase {} belongs to init", self.phase), "run it with `kubelift phase` under init")),
+        }
+    }
+
+    pub fn gate(&self) -> &WriteGate {
+        &self.ctx.gate
+    }
+
+    pub fn log(&self, message: impl Into<String>) {
+        self.emit_log(LogLevel::Info, message.into());
+    }
+
+    pub fn debug(&self, message: impl Into<String>) {
+        self.emit_log(LogLevel::Debug, message.into());
+    }
+
+    fn emit_log(&self, level: LogLevel, message: String) {
+        tracing::event!(tracing::Level::INFO, phase = self.phase, "{message}");
+        self.ctx.events.emit(Event::Log { phase: self.phase.into(), level, message });
+    }
+
+    pub fn warn(&self, message: impl Into<String>, hint: Option<String>) {
+        let message = message.into();
+        tracing::warn!(phase = self.phase, "{message}");
+        self.ctx.events.emit(Event::Warning { phase: self.phase.into(), message, hint });
+    }
+
+    pub fn progress(&self, done: u32, total: u32, message: impl Into<String>) {
+        self.ctx.events.emit(Event::Progress { phase: self.phase.into(), done, total, message: message.into() });
+    }
+
+    /// Writes a host file through the gate and says what happened.
+    pub fn write(&self, host_path: &str, contents: &[u8], mode: u32, class: FileClass) -> Result<WriteOutcome, PhaseError> {
+        let outcome = self.gate().write(self.phase, host_path, contents, mode, class)?;
+        let verb = match outcome {
+            WriteOutcome::Created => "wrote",
+            WriteOutcome::Replaced => "replaced",
+            WriteOutcome::Unchanged => "unchanged",
+        };
+        self.log(format!("{verb} {host_path}"));
+        Ok(outcome)
+    }
+
+    pub fn ensure_dir(&self, host_path: &str, mode: u32) -> Result<(), PhaseError> {
+        if self.gate().ensure_dir(self.phase, host_path, mode)? == WriteOutcome::Created {
+            self.log(format!("created directory {host_path}"));
+        }
+        Ok(())
+    }
+
+    /// Asks the decider; with no answer, fails naming the key that settles it.
+    pub async fn decide(&self, question: &str, choices: Vec<String>, config_key: &str) -> Result<String, PhaseError> {
+        self.ctx.events.emit(Event::DecisionNeeded {
+            phase: self.phase.into(),
+            question: question.into(),
+            choices: choices.clone(),
+            config_key: config_key.into(),
+        });
+        match self.ctx.decider.decide(question, &choices).await {
+            Some(answer) => Ok(answer),
+            None => Err(PhaseError::Decision { question: question.into(), choices, config_key: config_key.into() }),
+        }
+    }
+}

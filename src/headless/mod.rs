@@ -1,0 +1,194 @@
+//! The headless renderer: the engine's events as text lines or NDJSON.
+
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{IsTerminal, Write};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::engine::event::{Envelope, Event, LogLevel, PhaseResult, RunStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub format: Format,
+    /// 0: phases only; 1: plus each phase's log lines; 2: plus debug lines.
+    pub verbosity: u8,
+}
+
+/// Draws events until the engine closes the stream.
+pub async fn render(mut events: UnboundedReceiver<Envelope>, options: Options) {
+    let mut text = TextRenderer::new(options.verbosity);
+    while let Some(envelope) = events.recv().await {
+        match options.format {
+            Format::Json => print_json(&envelope),
+            Format::Text => text.draw(&envelope.event),
+        }
+    }
+    text.finish();
+}
+
+pub fn print_json(envelope: &Envelope) {
+    let line = serde_json::to_string(envelope).expect("events serialize");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Writes the text form; phase lines on stdout, warnings and failures on stderr.
+pub struct TextRenderer {
+    verbosity: u8,
+    bar: Option<ProgressBar>,
+    dry_run: bool,
+}
+
+impl TextRenderer {
+    pub fn new(verbosity: u8) -> Self {
+        TextRenderer { verbosity, bar: None, dry_run: false }
+    }
+
+    fn out(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => println!("{line}"),
+        }
+    }
+
+    fn err(&self, line: String) {
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    pub fn draw(&mut self, event: &Event) {
+        if let Some(line) = self.line(event) {
+            self.out(line);
+        }
+        match event {
+            Event::RunStarted { phases, dry_run, .. } => {
+                self.dry_run = *dry_run;
+                if std::io::stderr().is_terminal() {
+                    let bar = ProgressBar::new(phases.len() as u64);
+                    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"));
+                    self.bar = Some(bar);
+                }
+            }
+            Event::PhaseStarted { phase, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_message(phase.clone());
+                }
+            }
+            Event::PhaseFinished { .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.inc(1);
+                }
+            }
+            Event::Warning { phase, message, hint } => {
+                let place = if phase.is_empty() { String::new() } else { format!(" [{phase}]") };
+                let hint = hint.as_ref().map(|h| format!("\n  hint: {h}")).unwrap_or_default();
+                self.err(format!("warning{place}: {message}{hint}"));
+            }
+            Event::PhaseFailed { phase, error, hint, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.inc(1);
+                }
+                self.err(format!("error [{phase}]: {error}\n  hint: {hint}"));
+            }
+            Event::DecisionNeeded { question, choices, config_key, .. } => {
+                self.err(format!("decision needed: {question}\n  choices: {}\n  answer it with {config_key} in the config file", choices.join(", ")));
+            }
+            Event::ConfigInvalid { file, errors } => {
+                self.err(format!("{file}: {} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" }));
+                for e in errors {
+                    self.err(format!("  - {e}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The stdout line for an event, if it has one.
+    pub fn line(&self, event: &Event) -> Option<String> {
+        match event {
+            Event::RunStarted { workflow, dry_run, phases } => {
+                let mode = if *dry_run { " (dry run: nothing outside a temporary folder is written)" } else { "" };
+                Some(format!("[{workflow}] {} phases{mode}", phases.len()))
+            }
+            Event::Plan { phase, changes } if self.dry_run || self.verbosity > 0 => {
+                let lines: Vec<String> = changes.iter().map(|c| format!("\n    {}", c.describe())).collect();
+                (!lines.is_empty()).then(|| format!("plan {phase}:{}", lines.concat()))
+            }
+            Event::Log { phase, level, message } => {
+                let shown = match level {
+                    LogLevel::Info => self.verbosity >= 1,
+                    LogLevel::Debug => self.verbosity >= 2,
+                };
+                shown.then(|| format!("    [{phase}] {message}"))
+            }
+            Event::Progress { phase, done, total, message } if self.verbosity >= 1 => {
+                Some(format!("    [{phase}] {done}/{total} {message}"))
+            }
+            Event::PhaseFinished { phase, result: PhaseResult::Done, duration_ms, .. } => {
+                Some(format!("[done] {phase} ({})", ms(*duration_ms)))
+            }
+            Event::PhaseFinished { phase, result: PhaseResult::Skipped, reason, .. } => {
+                Some(format!("[skip] {phase}: {}", reason.as_deref().unwrap_or("skipped")))
+            }
+            Event::PhaseFailed { phase, duration_ms, .. } => Some(format!("[FAIL] {phase} ({})", ms(*duration_ms))),
+            Event::RunFinished { status, duration_ms, dry_run_dir, next_steps } => {
+                let mut s = format!("{} in {}", status_text(*status), ms(*duration_ms));
+                if let Some(dir) = dry_run_dir {
+                    s.push_str(&format!("\nthe dry run wrote its files under {dir}"));
+                }
+                for step in next_steps {
+                    s.push_str(&format!("\n{step}"));
+                }
+                Some(s)
+            }
+            _ => None,
+        }
+    }
+
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn ms(duration_ms: u64) -> String {
+    if duration_ms < 1000 {
+        format!("{duration_ms} ms")
+    } else {
+        format!("{:.1} s", duration_ms as f64 / 1000.0)
+    }
+}
+
+fn status_text(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Succeeded => "finished",
+        RunStatus::AlreadyDone => "nothing to do: an earlier run finished with this configuration",
+        RunStatus::Failed => "failed (run the same command again to resume at the failed phase)",
+        RunStatus::NeedsDecision => "stopped: a decision is needed",
+        RunStatus::NotAvailable => "stopped: a phase that is not built yet was reached",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phase_lines() {
+        let r = TextRenderer::new(0);
+        let done = Event::PhaseFinished { phase: "certs/ca".into(), result: PhaseResult::Done, duration_ms: 12, reason: None };
+        assert_eq!(r.line(&done).unwrap(), "[done] certs/ca (12 ms)");
+        let log = Event::Log { phase: "certs/ca".into(), level: LogLevel::Info, message: "wrote x".into() };
+        assert_eq!(r.line(&log), None);
+        assert!(TextRenderer::new(1).line(&log).is_some());
+    }
+}
