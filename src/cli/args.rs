@@ -74,6 +74,7 @@ pub enum Command {
     Version,
     /// Print a shell completion script
     Completion {
+        /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -208,7 +209,11 @@ pub enum TokenCommand {
     /// List bootstrap tokens with their remaining time
     List,
     /// Delete bootstrap tokens by id or whole token
-    Delete { tokens: Vec<String> },
+    Delete {
+        /// Token ids (abcdef) or whole tokens (abcdef.0123456789abcdef)
+        #[arg(required = true)]
+        tokens: Vec<String>,
+    },
     /// Print a fresh random token without touching the cluster
     Generate,
 }
@@ -238,20 +243,27 @@ pub enum CsrAction {
     List,
     /// Approve requests by name, or every one that passes the policy
     Approve {
+        /// CSR names to approve
         names: Vec<String>,
+        /// Approve every pending request that passes every policy check
         #[arg(long)]
         all_passing: bool,
+        /// Only requests for this signer (e.g. kubernetes.io/kubelet-serving)
         #[arg(long)]
         signer: Option<String>,
     },
     /// Deny requests by name
     Deny {
+        /// CSR names to deny
+        #[arg(required = true)]
         names: Vec<String>,
+        /// Why, recorded in the request's Denied condition
         #[arg(long)]
         reason: String,
     },
     /// Keep running and judge every new request
     Watch {
+        /// always-reject, queue (leave for a person) or approve-if-valid
         #[arg(long, default_value = "queue")]
         policy: String,
     },
@@ -271,6 +283,7 @@ pub struct PreflightArgs {
 pub enum ConfigCommand {
     /// Print kubeadm's default configuration
     Print {
+        /// Which defaults
         #[arg(value_enum)]
         which: Defaults,
         /// The kubeadm API version to print

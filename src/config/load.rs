@@ -204,7 +204,7 @@ pub fn decode_strict<T: DeserializeOwned>(kind: &str, value: Value) -> (Option<T
         .into_iter()
         .filter(|p| p != "apiVersion" && p != "kind")
         .map(|path| {
-            FieldError::new(kind, &path, "unknown field", format!("remove it or correct its spelling (see `kubelift config print` for the fields of {kind})"))
+            FieldError::new(kind, &path, "unknown field", format!("remove it or correct its spelling; `kubelift config print init-defaults` lists the fields of {kind}"))
         })
         .collect();
     match result {

@@ -56,6 +56,9 @@ pub struct InitSettings {
     /// Where the settings came from, for messages.
     pub source: String,
     pub warnings: Vec<String>,
+    /// Problems found while reading the file, reported by `resolve` together
+    /// with the validation errors so that one run shows every mistake.
+    pub(crate) read_errors: Vec<FieldError>,
 }
 
 /// Flag values that override the file (the CLI and the TUI form both fill this).
@@ -101,6 +104,7 @@ impl InitSettings {
             upload_certs: false,
             source: "defaults".into(),
             warnings: vec![],
+            read_errors: vec![],
         }
     }
 
@@ -122,10 +126,11 @@ impl InitSettings {
         if docs.join.is_some() {
             errors.push(FieldError::new("JoinConfiguration", "kind", "a JoinConfiguration cannot configure init", "use it with `kubelift join --config`"));
         }
-        if !errors.is_empty() {
+        if docs.init.is_none() && docs.cluster.is_none() {
             return Err(ConfigErrors { file: source.into(), errors });
         }
         let mut s = InitSettings::empty();
+        s.read_errors = errors;
         s.version = docs.version.unwrap_or(ApiVersion::V1beta4);
         s.init = docs.init.unwrap_or(s.init);
         s.cluster = docs.cluster.unwrap_or(s.cluster);
@@ -180,7 +185,8 @@ impl InitSettings {
     pub fn resolve(mut self, host: &HostDefaults) -> Result<InitSettings, ConfigErrors> {
         defaults::init_configuration(&mut self.init, host);
         defaults::cluster_configuration(&mut self.cluster, self.version);
-        let mut errors = validate::init_configuration(&self.init);
+        let mut errors = std::mem::take(&mut self.read_errors);
+        errors.extend(validate::init_configuration(&self.init));
         errors.extend(validate::cluster_configuration(&self.cluster));
         if errors.is_empty() {
             Ok(self)
@@ -333,6 +339,7 @@ pub struct JoinSettings {
     pub join: JoinConfiguration,
     pub source: String,
     pub warnings: Vec<String>,
+    pub(crate) read_errors: Vec<FieldError>,
 }
 
 impl JoinSettings {
@@ -343,26 +350,27 @@ impl JoinSettings {
             join: JoinConfiguration { api_version: version.as_str().into(), kind: "JoinConfiguration".into(), ..Default::default() },
             source: "defaults".into(),
             warnings: vec![],
+            read_errors: vec![],
         }
     }
 
     pub fn parse(text: &str, source: &str) -> Result<JoinSettings, ConfigErrors> {
         let (docs, mut errors) = load::parse(text);
-        if docs.join.is_none() && errors.is_empty() {
-            errors.push(FieldError::new("", "", "no JoinConfiguration found in the supplied config", "add a document with `kind: JoinConfiguration`"));
-        }
-        if !errors.is_empty() {
+        let Some(mut join) = docs.join else {
+            if errors.is_empty() {
+                errors.push(FieldError::new("", "", "no JoinConfiguration found in the supplied config", "add a document with `kind: JoinConfiguration`"));
+            }
             return Err(ConfigErrors { file: source.into(), errors });
-        }
+        };
         let version = docs.version.unwrap_or(ApiVersion::V1beta4);
-        let mut join = docs.join.unwrap_or_default();
         join.api_version = version.as_str().into();
-        Ok(JoinSettings { version, join, source: source.into(), warnings: docs.warnings })
+        Ok(JoinSettings { version, join, source: source.into(), warnings: docs.warnings, read_errors: errors })
     }
 
     pub fn resolve(mut self, host: &HostDefaults) -> Result<JoinSettings, ConfigErrors> {
         defaults::join_configuration(&mut self.join, host, self.version);
-        let errors = validate::join_configuration(&self.join);
+        let mut errors = std::mem::take(&mut self.read_errors);
+        errors.extend(validate::join_configuration(&self.join));
         if errors.is_empty() {
             Ok(self)
         } else {
