@@ -7,6 +7,7 @@
 pub mod config;
 pub mod secret;
 pub mod versions;
+pub mod objects;
 pub mod engine;
 pub mod phases;
 pub mod exit;
