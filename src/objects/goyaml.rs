@@ -194,6 +194,10 @@ impl Emitter {
             ""
         };
         self.write("|");
+        // libyaml states the indentation when the text itself starts with a blank.
+        if s.starts_with([' ', '\n']) {
+            self.write("2");
+        }
         self.write(chomp);
         let body = s.strip_suffix('\n').unwrap_or(s);
         for line in body.split('\n') {
@@ -578,6 +582,7 @@ url: https://10.211.0.2:6443\nv6: '::'\n\"yes\": \"true\"\nzero: \"0\"\n";
         assert_eq!(to_string(&json!({"a": "x\ny\n"})), "a: |\n  x\n  y\n");
         assert_eq!(to_string(&json!({"a": "x\n\ny"})), "a: |-\n  x\n\n  y\n");
         assert_eq!(to_string(&json!({"a": "x \ny"})), "a: \"x \\ny\"\n");
+        assert_eq!(to_string(&json!({"a": " x\ny\n\n"})), "a: |2+\n   x\n  y\n\n");
     }
 
     #[test]
