@@ -12,3 +12,5 @@ pub mod phases;
 pub mod exit;
 pub mod headless;
 pub mod cli;
+pub mod manifests;
+pub mod kubelet;
