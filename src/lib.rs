@@ -14,3 +14,5 @@ pub mod headless;
 pub mod cli;
 pub mod manifests;
 pub mod kubelet;
+pub mod cluster;
+pub mod diagnose;

@@ -113,7 +113,7 @@ fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn e
         for message in warnings {
             sink.emit(Event::Warning { phase: String::new(), message, hint: None });
         }
-        let ctx = Context { settings, gate, events: sink, decider: Arc::new(NoDecisions) };
+        let ctx = Context::new(settings, gate, sink, Arc::new(NoDecisions));
         let report = engine::run(phases, &ctx, options).await;
         drop(ctx);
         let _ = renderer.await;

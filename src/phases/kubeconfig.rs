@@ -5,7 +5,6 @@ use async_trait::async_trait;
 
 use super::files_pending;
 use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
-use crate::versions::Semver;
 
 pub const KUBERNETES_DIR: &str = "/etc/kubernetes";
 
@@ -37,7 +36,7 @@ pub fn phases() -> Vec<Box<dyn Phase>> {
 
 /// super-admin.conf exists from v1.29 (KEP-4214); before, admin.conf is in system:masters.
 pub fn has_super_admin(kubernetes_version: &str) -> bool {
-    Semver::parse(kubernetes_version).is_some_and(|v| (v.major, v.minor) >= (1, 29))
+    crate::versions::lookup(kubernetes_version).is_some_and(|v| v.super_admin_conf)
 }
 
 impl Kubeconfig {
