@@ -16,3 +16,4 @@ pub mod manifests;
 pub mod kubelet;
 pub mod cluster;
 pub mod diagnose;
+pub mod discovery;

@@ -61,14 +61,22 @@ impl Cluster {
 
     /// An anonymous client that does not verify the server: for the health
     /// endpoints of the controller-manager and scheduler, which serve with
-    /// self-signed certificates and allow /healthz anonymously.
+    /// self-signed certificates and allow /healthz anonymously, and for the
+    /// first, untrusted fetch of cluster-info during discovery.
     pub fn insecure(url: &str) -> Result<Cluster, ClusterError> {
+        Self::anonymous(url, None)
+    }
+
+    /// An anonymous client; with `roots`, it trusts exactly those CA
+    /// certificates (DER), without them it verifies nothing.
+    pub fn anonymous(url: &str, roots: Option<Vec<Vec<u8>>>) -> Result<Cluster, ClusterError> {
         tls_provider();
         let uri: http::Uri = url.parse().map_err(|e| ClusterError::new(ErrorClass::Other, "parse URL", url, format!("{e}")))?;
         let mut config = kube::Config::new(uri);
-        config.accept_invalid_certs = true;
-        config.connect_timeout = Some(Duration::from_secs(2));
-        config.read_timeout = Some(Duration::from_secs(5));
+        config.accept_invalid_certs = roots.is_none();
+        config.root_cert = roots;
+        config.connect_timeout = Some(Duration::from_secs(5));
+        config.read_timeout = Some(Duration::from_secs(10));
         config.default_retry = false;
         let client = kube::Client::try_from(config).map_err(|e| ClusterError::from_kube("build a client", url, &e))?;
         Ok(Cluster { client, server: url.into(), patience: Duration::ZERO })
