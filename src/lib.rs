@@ -11,6 +11,7 @@ pub mod engine;
 pub mod phases;
 pub mod exit;
 pub mod headless;
+pub mod pki;
 pub mod cli;
 pub mod manifests;
 pub mod kubelet;
