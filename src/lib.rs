@@ -12,3 +12,4 @@ pub mod phases;
 pub mod exit;
 pub mod headless;
 pub mod cli;
+pub mod preflight;

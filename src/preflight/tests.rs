@@ -1,0 +1,1 @@
+//! Fixture tests: every check passing and failing.
