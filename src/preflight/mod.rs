@@ -149,7 +149,16 @@ pub async fn run(host: Arc<dyn Host>, input: Arc<CheckInput>, options: &Options,
         });
         report.outcomes.push(outcome);
     }
+    events.emit(Event::PreflightFinished { phase: PHASE.into(), workflow: flow_name(input.flow).into(), totals: report.totals.clone(), failed: report.failed() });
     report
+}
+
+pub fn flow_name(flow: catalogue::Flow) -> &'static str {
+    match flow {
+        catalogue::Flow::Init => "init",
+        catalogue::Flow::Join => "join",
+        catalogue::Flow::JoinControlPlane => "join-control-plane",
+    }
 }
 
 /// Turns a finding into a status: severity, ignore list and dry run decide.

@@ -210,7 +210,8 @@ pub fn service_kubelet(c: &Ctx) -> Finding {
     match c.host.run(&["systemctl", "is-enabled", "kubelet"], COMMAND_TIMEOUT) {
         Ok(out) if out.success() => Finding::pass("kubelet.service is enabled"),
         Ok(out) if out.stdout.contains("not-found") || out.stderr.contains("not-found") || out.stderr.contains("No such file") => {
-            Finding::problem("kubelet service does not exist: install the kubelet package, which ships kubelet.service")
+            Finding::problem("kubelet service does not exist: the kubelet package, which ships kubelet.service, is not installed")
+                .fix("install the kubelet package (it ships kubelet.service), then run `systemctl enable kubelet.service`.")
         }
         Ok(_) => Finding::problem("kubelet service is not enabled, please run 'systemctl enable kubelet.service'"),
         Err(e) => Finding::skip(format!("not checked: {e}")),
