@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use super::catalogue;
-use super::checks::system::{KERNEL_MODULES};
+use super::checks::system::KERNEL_MODULES;
 use super::checks::{SYSCTL_BRIDGE, SYSCTL_BRIDGE6, SYSCTL_FORWARD, SYSCTL_FORWARD6};
 use super::containerd::{self, ContainerdConfig, Runtime, CONTAINERD_CONFIG};
 use super::host::Host;
@@ -137,10 +137,15 @@ fn drop_in(plan: &mut FixPlan, host: &dyn Host, path: &str, header: &str, wanted
 }
 
 fn kernel_modules(host: &dyn Host) -> Option<FixPlan> {
+    let missing: Vec<&str> = KERNEL_MODULES.iter().copied().filter(|m| !host.kernel_path_exists(&format!("/sys/module/{m}"))).collect();
+    if missing.is_empty() {
+        // The check passes: a fix never touches what is not broken.
+        return None;
+    }
     let mut plan = new_plan();
     let wanted: Vec<String> = KERNEL_MODULES.iter().map(|m| m.to_string()).collect();
     drop_in(&mut plan, host, MODULES_FILE, "# Loaded at boot for Kubernetes (written by kubelift preflight --fix=KernelModules)", &wanted, |line, w| line.trim() == w);
-    for m in KERNEL_MODULES.iter().filter(|m| !host.kernel_path_exists(&format!("/sys/module/{m}"))) {
+    for m in missing {
         plan.steps.push(Step::Command { argv: argv(&["modprobe", m]), undo: Some(argv(&["modprobe", "-r", m])) });
         plan.detail.push(format!("run modprobe {m}: load it now (undo: modprobe -r {m})"));
     }
@@ -156,6 +161,9 @@ fn sysctl(host: &dyn Host, input: &CheckInput) -> Option<FixPlan> {
     let mut paths = vec![SYSCTL_BRIDGE, SYSCTL_BRIDGE6, SYSCTL_FORWARD];
     if input.uses_ipv6() {
         paths.push(SYSCTL_FORWARD6);
+    }
+    if paths.iter().all(|p| host.read_kernel(p).is_some_and(|v| v.trim() == "1")) {
+        return None;
     }
     let mut plan = new_plan();
     let wanted: Vec<String> = paths.iter().map(|p| format!("{} = 1", sysctl_key(p))).collect();

@@ -59,11 +59,18 @@ fn ok(stdout: &str) -> CommandOutput {
 impl FixtureHost {
     /// A machine on which every init check passes, with its files under `root`.
     pub fn healthy(root: &Path) -> FixtureHost {
-        let expected_sandbox = {
-            let v = crate::versions::newest();
-            format!("{}/pause:{}", v.image_repository, v.pause)
-        };
-        let host = FixtureHost {
+        let host = FixtureHost::with_files_as_they_are(root);
+        let v = crate::versions::newest();
+        host.write("/etc/hosts", &format!("127.0.0.1 localhost\n{FIXTURE_ADDRESS} {FIXTURE_NODE}\n"));
+        host.write("/etc/containerd/config.toml", &good_containerd_config(&format!("{}/pause:{}", v.image_repository, v.pause)));
+        host.write("/etc/fstab", "UUID=1234 / ext4 errors=remount-ro 0 1\n");
+        host
+    }
+
+    /// The healthy machine's kernel, programs and commands, with whatever
+    /// files `root` already holds (to re-check a root after a fix).
+    pub fn with_files_as_they_are(root: &Path) -> FixtureHost {
+        FixtureHost {
             root: root.to_path_buf(),
             euid: 0,
             cpus: 4,
@@ -96,11 +103,7 @@ impl FixtureHost {
             tcp_open: BTreeSet::new(),
             ran: Mutex::new(vec![]),
             probes: Mutex::new(vec![]),
-        };
-        host.write("/etc/hosts", &format!("127.0.0.1 localhost\n{FIXTURE_ADDRESS} {FIXTURE_NODE}\n"));
-        host.write("/etc/containerd/config.toml", &good_containerd_config(&expected_sandbox));
-        host.write("/etc/fstab", "UUID=1234 / ext4 errors=remount-ro 0 1\n");
-        host
+        }
     }
 
     /// Writes a host file under the fixture root.
