@@ -256,4 +256,25 @@ mod tests {
         assert_eq!(r.line(&log), None);
         assert!(TextRenderer::new(1).line(&log).is_some());
     }
+
+    #[test]
+    fn check_lines_carry_why_and_fix_under_failures() {
+        use crate::engine::event::{CheckFix, Severity};
+        let r = TextRenderer::new(0);
+        let failed = Event::CheckResult {
+            phase: "preflight".into(),
+            name: "Swap".into(),
+            severity: Severity::Error,
+            status: CheckStatus::Failed,
+            message: "swap is enabled".into(),
+            why: "the kubelet refuses swap".into(),
+            fix: Some(CheckFix { how: "run swapoff -a".into(), auto: Some("Swap".into()) }),
+        };
+        assert_eq!(
+            r.line(&failed).unwrap(),
+            "[FAIL] Swap: swap is enabled\n       why: the kubelet refuses swap\n       fix: run swapoff -a (or: kubelift preflight --fix=Swap)"
+        );
+        let passed = Event::CheckResult { phase: "preflight".into(), name: "Mem".into(), severity: Severity::Error, status: CheckStatus::Passed, message: "8 GB".into(), why: "w".into(), fix: None };
+        assert_eq!(r.line(&passed).unwrap(), "[ok]   Mem: 8 GB");
+    }
 }

@@ -190,6 +190,11 @@ fn sysctl(host: &dyn Host, input: &CheckInput) -> Option<FixPlan> {
     Some(plan)
 }
 
+/// Uncommented /etc/fstab lines of type swap: they turn swap on at boot.
+pub fn fstab_swap_lines(fstab: &str) -> Vec<&str> {
+    fstab.lines().filter(|line| !line.trim_start().starts_with('#') && line.split_whitespace().nth(2) == Some("swap")).collect()
+}
+
 fn swap(host: &dyn Host) -> Option<FixPlan> {
     let mut plan = new_plan();
     let active: Vec<String> = host.read_kernel("/proc/swaps").unwrap_or_default().lines().skip(1).filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
@@ -198,8 +203,7 @@ fn swap(host: &dyn Host) -> Option<FixPlan> {
     let new: String = old
         .lines()
         .map(|line| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if !line.trim_start().starts_with('#') && fields.get(2) == Some(&"swap") {
+            if fstab_swap_lines(line).len() == 1 {
                 commented += 1;
                 format!("# {line}  # swap turned off by kubelift preflight --fix=Swap\n")
             } else {
@@ -287,12 +291,12 @@ pub fn diff(path: &str, old: &str, new: &str) -> Vec<String> {
         if i < a.len() && j < b.len() && a[i] == b[j] {
             i += 1;
             j += 1;
-        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(format!("+{}", b[j]));
-            j += 1;
-        } else {
+        } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
             out.push(format!("-{}", a[i]));
             i += 1;
+        } else {
+            out.push(format!("+{}", b[j]));
+            j += 1;
         }
     }
     out

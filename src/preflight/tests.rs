@@ -221,6 +221,9 @@ fn kernel_networking() {
 fn swap_programs_and_system() {
     let o = expect("Swap", CheckStatus::Warning, |h, _| h.set_kernel("/proc/swaps", Some("Filename Type Size Used Priority\n/swap.img file 2097148 0 -2\n")));
     assert!(o.message.contains("/swap.img"));
+    let o = expect("Swap", CheckStatus::Warning, |h, _| h.write("/etc/fstab", "/swap.img none swap sw 0 0\n"));
+    assert!(o.message.contains("at the next boot"));
+    expect("Swap", CheckStatus::Passed, |h, _| h.write("/etc/fstab", "# /swap.img none swap sw 0 0\n"));
     expect("FileExisting-conntrack", CheckStatus::Failed, |h, _| {
         h.programs.remove("conntrack");
     });

@@ -88,8 +88,12 @@ pub fn active_swaps(c: &Ctx) -> Vec<String> {
 
 pub fn swap(c: &Ctx) -> Finding {
     let swaps = active_swaps(c);
-    if swaps.is_empty() {
+    let fstab = c.host.read_file("/etc/fstab").map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let at_boot: Vec<String> = crate::preflight::fix::fstab_swap_lines(&fstab).iter().filter_map(|l| l.split_whitespace().next()).map(String::from).collect();
+    if swaps.is_empty() && at_boot.is_empty() {
         Finding::pass("swap is off")
+    } else if swaps.is_empty() {
+        Finding::problem(format!("swap is off now, but /etc/fstab turns it on at the next boot ({})", at_boot.join(", ")))
     } else {
         Finding::problem(format!("swap is enabled ({}); the kubelet will not start with swap on unless failSwapOn is false", swaps.join(", ")))
     }
@@ -253,7 +257,7 @@ mod tests {
 
     #[test]
     fn kernel_options_accept_modules_and_aliases() {
-        let mut config: String = REQUIRED_KERNEL_OPTIONS.iter().map(|o| format!("CONFIG_{}=y\n", o.split('|').last().unwrap())).collect();
+        let mut config: String = REQUIRED_KERNEL_OPTIONS.iter().map(|o| format!("CONFIG_{}=y\n", o.split('|').next_back().unwrap())).collect();
         assert!(missing_kernel_options(&config).is_empty());
         config = config.replace("CONFIG_MEMCG=y", "# CONFIG_MEMCG is not set").replace("CONFIG_PID_NS=y", "CONFIG_PID_NS=m");
         assert_eq!(missing_kernel_options(&config), ["CONFIG_MEMCG"]);

@@ -160,3 +160,9 @@ fn containerd_fix_refuses_other_runtimes() {
     input.cri_socket = Some("/var/run/crio/crio.sock".into());
     assert!(fix::plan("ContainerdConfig", &host, &input).unwrap_err().contains("not containerd's"));
 }
+
+#[test]
+fn diffs_show_removed_then_added_lines() {
+    assert_eq!(fix::diff("/etc/x", "a\nb\nc\n", "a\nB\nc\nd\n"), ["--- /etc/x", "+++ /etc/x", "-b", "+B", "+d"]);
+    assert_eq!(fix::diff("/etc/y", "", "new\n"), ["--- /etc/y (new file)", "+++ /etc/y", "+new"]);
+}
