@@ -18,3 +18,4 @@ pub mod kubelet;
 pub mod cluster;
 pub mod diagnose;
 pub mod discovery;
+pub mod preflight;

@@ -62,7 +62,7 @@ pub fn report_config_errors(g: &Global, errors: &ConfigErrors) {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime starts")
 }
 
@@ -121,6 +121,7 @@ fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn e
     });
     match report.status {
         RunStatus::Succeeded | RunStatus::AlreadyDone => exit::OK,
+        RunStatus::Failed if report.failed_phase.as_deref() == Some("preflight") => exit::PREFLIGHT_FAILED,
         RunStatus::Failed => exit::PHASE_FAILED,
         RunStatus::NeedsDecision => exit::DECISION_NEEDED,
         RunStatus::NotAvailable => exit::NOT_AVAILABLE,
