@@ -19,3 +19,4 @@ pub mod cluster;
 pub mod diagnose;
 pub mod discovery;
 pub mod preflight;
+pub mod kubeconfig;

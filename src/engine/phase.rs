@@ -43,11 +43,34 @@ pub struct Context {
     pub decider: Arc<dyn Decider>,
     /// The admin client, made on first use (after kubeconfig/admin wrote admin.conf).
     cluster: Arc<tokio::sync::OnceCell<Cluster>>,
+    /// What phases hand on to later phases of the same run (a key pool, a
+    /// discovery result), one value per type.
+    shared: Arc<std::sync::Mutex<SharedState>>,
 }
+
+type SharedState = std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>;
 
 impl Context {
     pub fn new(settings: Settings, gate: Arc<WriteGate>, events: EventSink, decider: Arc<dyn Decider>) -> Context {
-        Context { settings, gate, events, decider, cluster: Arc::default() }
+        Context { settings, gate, events, decider, cluster: Arc::default(), shared: Arc::default() }
+    }
+
+    /// The run's value of type `T`, made by `make` on first use.
+    pub fn shared<T: Send + Sync + 'static>(&self, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut shared = self.shared.lock().expect("shared state lock");
+        let entry = shared.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(make()));
+        entry.clone().downcast::<T>().expect("one value per type")
+    }
+
+    /// The run's value of type `T`, if a phase stored one.
+    pub fn get_shared<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let shared = self.shared.lock().expect("shared state lock");
+        shared.get(&std::any::TypeId::of::<T>()).and_then(|v| v.clone().downcast::<T>().ok())
+    }
+
+    /// Stores the run's value of type `T`, replacing an earlier one.
+    pub fn set_shared<T: Send + Sync + 'static>(&self, value: T) {
+        self.shared.lock().expect("shared state lock").insert(std::any::TypeId::of::<T>(), Arc::new(value));
     }
 }
 

@@ -50,6 +50,7 @@ mod der;
 mod error;
 mod key;
 mod names;
+mod pool;
 mod spec;
 
 #[cfg(test)]
@@ -62,6 +63,7 @@ pub use cert::{
 };
 pub use error::PkiError;
 pub use key::{generate_key, generate_keys, service_account_keypair, KeyPair, ServiceAccountKeys};
+pub use pool::KeyPool;
 pub use spec::{cert_specs, CertSpec, ExtKeyUsage, PkiInputs};
 
 use std::time::Duration;
