@@ -45,12 +45,24 @@ fn tls_provider() {
 impl Cluster {
     /// A client authenticated by a kubeconfig file (admin.conf, kubelet.conf, …).
     pub async fn from_kubeconfig(path: &Path, patience: Duration) -> Result<Cluster, ClusterError> {
-        tls_provider();
         let action = format!("read {}", path.display());
         let kubeconfig = Kubeconfig::read_from(path).map_err(|e| ClusterError::new(ErrorClass::Other, &action, "-", e.to_string()))?;
+        Self::from_parsed(kubeconfig, &action, patience).await
+    }
+
+    /// A client from a kubeconfig held in memory (a bootstrap token's, which
+    /// kubelift need not write to disk).
+    pub async fn from_kubeconfig_yaml(yaml: &str, patience: Duration) -> Result<Cluster, ClusterError> {
+        let action = "read the bootstrap kubeconfig";
+        let kubeconfig = Kubeconfig::from_yaml(yaml).map_err(|e| ClusterError::new(ErrorClass::Other, action, "-", e.to_string()))?;
+        Self::from_parsed(kubeconfig, action, patience).await
+    }
+
+    async fn from_parsed(kubeconfig: Kubeconfig, action: &str, patience: Duration) -> Result<Cluster, ClusterError> {
+        tls_provider();
         let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
             .await
-            .map_err(|e| ClusterError::new(ErrorClass::Other, &action, "-", e.to_string()))?;
+            .map_err(|e| ClusterError::new(ErrorClass::Other, action, "-", e.to_string()))?;
         config.connect_timeout = Some(Duration::from_secs(5));
         config.read_timeout = Some(Duration::from_secs(15));
         config.default_retry = false; // retries are ours, with a deadline

@@ -478,7 +478,7 @@ fn subject_name(spec: &CertSpec) -> DistinguishedName {
     dn
 }
 
-fn go_string(s: &str) -> DnValue {
+pub(crate) fn go_string(s: &str) -> DnValue {
     match rcgen::string::PrintableString::try_from(s) {
         Ok(p) => DnValue::PrintableString(p),
         Err(_) => DnValue::Utf8String(s.to_string()),

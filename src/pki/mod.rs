@@ -46,6 +46,7 @@
 
 mod algorithm;
 mod cert;
+pub mod csr;
 mod der;
 mod error;
 mod key;
