@@ -47,7 +47,7 @@ fn run(root: &Path, opts: &RunOptions, dry_run: bool) -> (engine::RunReport, Vec
     let gate = if dry_run { WriteGate::dry_run(root, "init") } else { WriteGate::apply(root, "init") }.unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let (sink, mut rx) = EventSink::channel();
-    let ctx = Context { settings: Settings::Init(Arc::new(InitSettings::empty())), gate: gate.clone(), events: sink, decider: Arc::new(NoDecisions) };
+    let ctx = Context::new(Settings::Init(Arc::new(InitSettings::empty())), gate.clone(), sink, Arc::new(NoDecisions));
     let report = rt.block_on(engine::run(&phases(), &ctx, opts));
     drop(ctx);
     let mut events = vec![];

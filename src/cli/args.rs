@@ -271,12 +271,39 @@ pub enum CsrAction {
 
 #[derive(Debug, Clone, Args)]
 pub struct PreflightArgs {
-    /// Which workflow's checks to run
-    #[arg(long = "for", value_name = "WORKFLOW", default_value = "init")]
+    /// Which workflow's checks to run: init or join (a JoinConfiguration with controlPlane runs the control-plane join set)
+    #[arg(long = "for", value_name = "WORKFLOW", default_value = "init", value_parser = ["init", "join"])]
     pub workflow: String,
-    /// Apply the named safe fixes (e.g. Swap,KernelModules, or all)
-    #[arg(long, value_name = "CHECKS", num_args = 0..=1, default_missing_value = "all", value_delimiter = ',')]
+    /// Apply the named safe fixes (KernelModules, Sysctl, Swap, ContainerdConfig, or all); each shows its changes first
+    #[arg(long, value_name = "FIXES", num_args = 0..=1, default_missing_value = "all", value_delimiter = ',')]
     pub fix: Vec<String>,
+    /// A kubeadm config file (Init/ClusterConfiguration for init, JoinConfiguration for join)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The container runtime's CRI socket
+    #[arg(long, value_name = "SOCKET")]
+    pub cri_socket: Option<String>,
+    /// Checks whose errors become warnings (e.g. Swap,NumCPU, or all)
+    #[arg(long, value_name = "CHECKS", value_delimiter = ',')]
+    pub ignore_preflight_errors: Vec<String>,
+    /// The node's name (default: the hostname)
+    #[arg(long, value_name = "NAME")]
+    pub node_name: Option<String>,
+    /// The API server's advertise address (init)
+    #[arg(long, value_name = "IP")]
+    pub apiserver_advertise_address: Option<String>,
+    /// The Kubernetes version to check against (init)
+    #[arg(long, value_name = "VERSION")]
+    pub kubernetes_version: Option<String>,
+    /// The Pod range (init)
+    #[arg(long, value_name = "CIDR")]
+    pub pod_network_cidr: Option<String>,
+    /// The Service range (init)
+    #[arg(long, value_name = "CIDR")]
+    pub service_cidr: Option<String>,
+    /// Allow checks to use the network: DNS lookup of the hostname, TCP probes of the image registry and an external etcd. Off by default: preflight then sends nothing over the network and reports those parts as not checked
+    #[arg(long)]
+    pub network_probes: bool,
 }
 
 #[derive(Debug, Subcommand)]

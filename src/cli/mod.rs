@@ -3,6 +3,7 @@
 pub mod args;
 mod config_cmd;
 mod logging;
+mod preflight_cmd;
 mod workflow;
 
 use clap::{CommandFactory, Parser};
@@ -55,7 +56,7 @@ fn dispatch(cli: Cli) -> u8 {
             };
             not_available(what, "`kubectl get csr` and `kubectl certificate approve` work meanwhile")
         }
-        Command::Preflight(_) => not_available("`kubelift preflight`", "the check catalogue arrives with the preflight issue"),
+        Command::Preflight(args) => preflight_cmd::run(g, &args),
     }
 }
 

@@ -62,7 +62,7 @@ pub fn report_config_errors(g: &Global, errors: &ConfigErrors) {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime starts")
 }
 
@@ -113,7 +113,7 @@ fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn e
         for message in warnings {
             sink.emit(Event::Warning { phase: String::new(), message, hint: None });
         }
-        let ctx = Context { settings, gate, events: sink, decider: Arc::new(NoDecisions) };
+        let ctx = Context::new(settings, gate, sink, Arc::new(NoDecisions));
         let report = engine::run(phases, &ctx, options).await;
         drop(ctx);
         let _ = renderer.await;
@@ -121,6 +121,7 @@ fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn e
     });
     match report.status {
         RunStatus::Succeeded | RunStatus::AlreadyDone => exit::OK,
+        RunStatus::Failed if report.failed_phase.as_deref() == Some("preflight") => exit::PREFLIGHT_FAILED,
         RunStatus::Failed => exit::PHASE_FAILED,
         RunStatus::NeedsDecision => exit::DECISION_NEEDED,
         RunStatus::NotAvailable => exit::NOT_AVAILABLE,

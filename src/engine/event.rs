@@ -95,6 +95,61 @@ pub enum RunStatus {
     NotAvailable,
 }
 
+/// How much a failing preflight check matters (kubeadm's split).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Stops the run unless ignored with --ignore-preflight-errors.
+    Error,
+    /// Reported; never stops the run.
+    Warning,
+}
+
+/// What became of one preflight check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    Passed,
+    /// A warning-level problem, or an error-level one in a dry run.
+    Warning,
+    /// An error-level problem: the run stops here.
+    Failed,
+    /// An error-level problem named in --ignore-preflight-errors.
+    Ignored,
+    /// Not checked, and the message says why (e.g. network probes are off).
+    Skipped,
+}
+
+/// How to repair what a check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckFix {
+    /// What to do, in one or two sentences, with the exact file or command.
+    pub how: String,
+    /// The name `kubelift preflight --fix=NAME` repairs it with, when kubelift can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<String>,
+}
+
+/// Where a preflight fix is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixStage {
+    /// Shown before anything changes: the exact files and commands.
+    Planned,
+    Applied,
+    Failed,
+}
+
+/// Totals of a preflight run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CheckTotals {
+    pub passed: u32,
+    pub warnings: u32,
+    pub failed: u32,
+    pub ignored: u32,
+    pub skipped: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
@@ -115,6 +170,39 @@ pub enum Event {
     },
     PhaseFailed { phase: String, duration_ms: u64, error: String, hint: String },
     DecisionNeeded { phase: String, question: String, choices: Vec<String>, config_key: String },
+    /// One preflight check's verdict, streamed as each check finishes.
+    CheckResult {
+        phase: String,
+        /// kubeadm's name where kubeadm has the check (`Port-6443`), usable in --ignore-preflight-errors.
+        name: String,
+        severity: Severity,
+        status: CheckStatus,
+        /// What was found, in one line.
+        message: String,
+        /// Why it matters.
+        why: String,
+        /// Present unless the check passed or was skipped.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fix: Option<CheckFix>,
+    },
+    /// A preflight fix: first its plan (exact changes, file diffs), then its result.
+    Fix {
+        phase: String,
+        fix: String,
+        stage: FixStage,
+        changes: Vec<Change>,
+        /// The plan's detail (diff lines) or the result's message.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        detail: Vec<String>,
+    },
+    /// The end of a preflight run: totals, and the names that failed.
+    PreflightFinished {
+        phase: String,
+        workflow: String,
+        totals: CheckTotals,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        failed: Vec<String>,
+    },
     RunFinished {
         status: RunStatus,
         duration_ms: u64,
@@ -135,7 +223,10 @@ impl Event {
             | Event::Warning { phase, .. }
             | Event::PhaseFinished { phase, .. }
             | Event::PhaseFailed { phase, .. }
-            | Event::DecisionNeeded { phase, .. } => Some(phase),
+            | Event::DecisionNeeded { phase, .. }
+            | Event::CheckResult { phase, .. }
+            | Event::Fix { phase, .. }
+            | Event::PreflightFinished { phase, .. } => Some(phase),
             Event::ConfigInvalid { .. } | Event::RunStarted { .. } | Event::RunFinished { .. } => None,
         }
     }

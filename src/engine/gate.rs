@@ -195,6 +195,26 @@ impl WriteGate {
         self.record(phase, target, action, |e| e.sha256 = sha256)
     }
 
+    /// Records a host command a phase ran, with the command that undoes it.
+    pub fn record_command(&self, phase: &str, argv: &[String], undo: Option<Vec<String>>) -> Result<(), GateError> {
+        self.record(phase, Target::Command { argv: argv.to_vec(), undo }, Action::Created, |_| {})
+    }
+
+    /// Removes a host file kubelift wrote (undo); a missing file is fine.
+    pub fn remove(&self, phase: &str, host_path: &str) -> Result<WriteOutcome, GateError> {
+        let path = self.target(host_path)?;
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(WriteOutcome::Unchanged),
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+        if let Some(dir) = path.parent() {
+            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+        }
+        self.record(phase, Target::File { path: host_path.into() }, Action::Removed, |_| {})?;
+        Ok(WriteOutcome::Replaced)
+    }
+
     /// Copies the old content aside, kubeadm-style, under /etc/kubernetes/tmp.
     fn backup(&self, host_path: &str, old: &[u8]) -> Result<String, GateError> {
         let backup_host = format!("/etc/kubernetes/tmp/kubelift-backup-{}{host_path}", self.backup_stamp);

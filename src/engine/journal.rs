@@ -23,6 +23,13 @@ pub enum Target {
         namespace: Option<String>,
         name: String,
     },
+    /// A host command that changed kernel or service state (modprobe, sysctl,
+    /// swapoff, systemctl restart), with the command that undoes it.
+    Command {
+        argv: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undo: Option<Vec<String>>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +57,9 @@ pub struct Entry {
     /// Where the previous content was kept, for files that were replaced.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
+    /// Set once the change has been undone (preflight fixes), so it is not undone twice.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub undone: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +140,7 @@ impl Journal {
             sha256: None,
             mode: None,
             backup: None,
+            undone: false,
         });
         self.changes.last_mut().expect("just pushed")
     }
@@ -139,8 +150,9 @@ impl Journal {
         let mut seen = std::collections::BTreeSet::new();
         let mut out = vec![];
         for e in self.changes.iter().rev() {
-            if let (Target::File { path }, Action::Created | Action::Replaced) = (&e.target, e.action) {
-                if seen.insert(path.clone()) {
+            // A later removal hides the earlier writes: the file is gone.
+            if let Target::File { path } = &e.target {
+                if seen.insert(path.clone()) && e.action != Action::Removed {
                     out.push(path.clone());
                 }
             }

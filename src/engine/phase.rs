@@ -6,7 +6,9 @@ use std::sync::Arc;
 use super::event::{Change, Event, LogLevel};
 use super::gate::{FileClass, GateError, WriteGate, WriteOutcome};
 use super::sink::EventSink;
+use crate::cluster::{Applied, Cluster, ClusterError, ObjectRef};
 use crate::config::{InitSettings, JoinSettings};
+use crate::engine::journal::{Action, Target};
 
 /// The settings of the workflow being run.
 #[derive(Debug, Clone)]
@@ -39,7 +41,42 @@ pub struct Context {
     pub gate: Arc<WriteGate>,
     pub events: EventSink,
     pub decider: Arc<dyn Decider>,
+    /// The admin client, made on first use (after kubeconfig/admin wrote admin.conf).
+    cluster: Arc<tokio::sync::OnceCell<Cluster>>,
+    /// What phases hand on to later phases of the same run (a key pool, a
+    /// discovery result), one value per type.
+    shared: Arc<std::sync::Mutex<SharedState>>,
 }
+
+type SharedState = std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>;
+
+impl Context {
+    pub fn new(settings: Settings, gate: Arc<WriteGate>, events: EventSink, decider: Arc<dyn Decider>) -> Context {
+        Context { settings, gate, events, decider, cluster: Arc::default(), shared: Arc::default() }
+    }
+
+    /// The run's value of type `T`, made by `make` on first use.
+    pub fn shared<T: Send + Sync + 'static>(&self, make: impl FnOnce() -> T) -> Arc<T> {
+        let mut shared = self.shared.lock().expect("shared state lock");
+        let entry = shared.entry(std::any::TypeId::of::<T>()).or_insert_with(|| Arc::new(make()));
+        entry.clone().downcast::<T>().expect("one value per type")
+    }
+
+    /// The run's value of type `T`, if a phase stored one.
+    pub fn get_shared<T: Send + Sync + 'static>(&self) -> Option<Arc<T>> {
+        let shared = self.shared.lock().expect("shared state lock");
+        shared.get(&std::any::TypeId::of::<T>()).and_then(|v| v.clone().downcast::<T>().ok())
+    }
+
+    /// Stores the run's value of type `T`, replacing an earlier one.
+    pub fn set_shared<T: Send + Sync + 'static>(&self, value: T) {
+        self.shared.lock().expect("shared state lock").insert(std::any::TypeId::of::<T>(), Arc::new(value));
+    }
+}
+
+/// How long API calls are retried on transient errors (kubeadm's kubernetesAPICall).
+pub const API_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PhaseError {
@@ -62,6 +99,13 @@ impl PhaseError {
             PhaseError::NotAvailable { .. } => "run the workflow with --dry-run to see what it would do, or --skip-phases to leave this phase out".into(),
             PhaseError::Decision { config_key, .. } => format!("set {config_key} in the config file (or its flag) and run again"),
         }
+    }
+}
+
+impl From<ClusterError> for PhaseError {
+    fn from(e: ClusterError) -> Self {
+        let hint = e.hint();
+        PhaseError::Failed { message: e.to_string(), hint }
     }
 }
 
@@ -142,6 +186,67 @@ impl PhaseCtx<'_> {
     pub fn ensure_dir(&self, host_path: &str, mode: u32) -> Result<(), PhaseError> {
         if self.gate().ensure_dir(self.phase, host_path, mode)? == WriteOutcome::Created {
             self.log(format!("created directory {host_path}"));
+        }
+        Ok(())
+    }
+
+    /// The admin client (admin.conf under --root), made once per run.
+    pub async fn cluster(&self) -> Result<&Cluster, PhaseError> {
+        let path = self.gate().source(ADMIN_CONF)?;
+        let cluster = self.ctx.cluster.get_or_try_init(|| Cluster::from_kubeconfig(&path, API_PATIENCE)).await?;
+        Ok(cluster)
+    }
+
+    /// Applies objects (server-side apply), or in a dry run writes them to the
+    /// dry-run folder and says what would be applied. Records changes in the journal.
+    pub async fn apply(&self, objects: &[serde_json::Value]) -> Result<(), PhaseError> {
+        if let Some(dir) = self.gate().dry_run_dir() {
+            return self.dry_apply(dir, objects);
+        }
+        let cluster = self.cluster().await?;
+        for object in objects {
+            let target = ObjectRef::of(object)?;
+            let outcome = cluster.apply(object).await?;
+            self.record(&target, outcome, object)?;
+        }
+        Ok(())
+    }
+
+    /// Merge-patches an existing object, or says what it would patch.
+    pub async fn patch(&self, target: &ObjectRef, patch: &serde_json::Value) -> Result<(), PhaseError> {
+        if self.gate().is_dry_run() {
+            self.log(format!("would patch {target}: {patch}"));
+            return Ok(());
+        }
+        let outcome = self.cluster().await?.merge_patch(target, patch).await?;
+        self.record(target, outcome, patch)
+    }
+
+    fn record(&self, target: &ObjectRef, outcome: Applied, content: &serde_json::Value) -> Result<(), PhaseError> {
+        let action = match outcome {
+            Applied::Unchanged => {
+                self.log(format!("unchanged {target}"));
+                return Ok(());
+            }
+            Applied::Created => Action::Created,
+            Applied::Updated => Action::Replaced,
+        };
+        self.log(format!("{} {target}", if action == Action::Created { "created" } else { "updated" }));
+        let journal_target = Target::Object { api_version: target.api_version(), kind: target.gvk.kind.clone(), namespace: target.namespace.clone(), name: target.name.clone() };
+        let digest = crate::engine::gate::sha256_hex(content.to_string().as_bytes());
+        self.gate().record_object(self.phase, journal_target, action, Some(digest))?;
+        Ok(())
+    }
+
+    fn dry_apply(&self, dir: &std::path::Path, objects: &[serde_json::Value]) -> Result<(), PhaseError> {
+        let out = dir.join("api");
+        std::fs::create_dir_all(&out).map_err(|e| PhaseError::failed(format!("cannot write {}: {e}", out.display()), "check the temporary folder"))?;
+        for object in objects {
+            let target = ObjectRef::of(object)?;
+            let file = out.join(format!("{}-{}-{}.yaml", target.gvk.kind.to_lowercase(), target.namespace.as_deref().unwrap_or("cluster"), target.name.replace(':', "_")));
+            let yaml = serde_yaml::to_string(object).expect("JSON values serialize as YAML");
+            std::fs::write(&file, yaml).map_err(|e| PhaseError::failed(format!("cannot write {}: {e}", file.display()), "check the temporary folder"))?;
+            self.log(format!("would apply {target}"));
         }
         Ok(())
     }

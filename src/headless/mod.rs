@@ -4,7 +4,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{IsTerminal, Write};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::engine::event::{Envelope, Event, LogLevel, PhaseResult, RunStatus};
+use crate::engine::event::{CheckStatus, CheckTotals, Envelope, Event, FixStage, LogLevel, PhaseResult, RunStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -139,6 +139,9 @@ impl TextRenderer {
                 Some(format!("[skip] {phase}: {}", reason.as_deref().unwrap_or("skipped")))
             }
             Event::PhaseFailed { phase, duration_ms, .. } => Some(format!("[FAIL] {phase} ({})", ms(*duration_ms))),
+            Event::CheckResult { name, status, message, why, fix, .. } => Some(check_line(name, *status, message, why, fix.as_ref())),
+            Event::Fix { fix, stage, changes, detail, .. } => Some(fix_lines(fix, *stage, changes, detail)),
+            Event::PreflightFinished { workflow, totals, failed, .. } => Some(preflight_summary(workflow, totals, failed)),
             Event::RunFinished { status, duration_ms, dry_run_dir, next_steps } => {
                 let mut s = format!("{} in {}", status_text(*status), ms(*duration_ms));
                 if let Some(dir) = dry_run_dir {
@@ -158,6 +161,68 @@ impl TextRenderer {
             bar.finish_and_clear();
         }
     }
+}
+
+/// One line per check; under problems, why it matters (failures) and the fix.
+fn check_line(name: &str, status: CheckStatus, message: &str, why: &str, fix: Option<&crate::engine::event::CheckFix>) -> String {
+    let tag = match status {
+        CheckStatus::Passed => "[ok]  ",
+        CheckStatus::Warning => "[warn]",
+        CheckStatus::Failed => "[FAIL]",
+        CheckStatus::Ignored => "[ign] ",
+        CheckStatus::Skipped => "[skip]",
+    };
+    let mut s = format!("{tag} {name}: {message}");
+    if status == CheckStatus::Ignored {
+        s.push_str(" (ignored by --ignore-preflight-errors)");
+    }
+    if status == CheckStatus::Failed {
+        s.push_str(&format!("\n       why: {why}"));
+    }
+    if let Some(fix) = fix {
+        s.push_str(&format!("\n       fix: {}", fix.how));
+        if let Some(auto) = &fix.auto {
+            s.push_str(&format!(" (or: kubelift preflight --fix={auto})"));
+        }
+    }
+    s
+}
+
+fn fix_lines(fix: &str, stage: FixStage, changes: &[crate::engine::Change], detail: &[String]) -> String {
+    let head = match stage {
+        FixStage::Planned if changes.is_empty() => format!("fix {fix}: nothing to change"),
+        FixStage::Planned => format!("fix {fix} will change:"),
+        FixStage::Applied => format!("fix {fix} applied:"),
+        FixStage::Failed => format!("fix {fix} FAILED:"),
+    };
+    let mut s = head;
+    if stage == FixStage::Planned {
+        for c in changes {
+            s.push_str(&format!("\n    {}", c.describe()));
+        }
+    }
+    if !(stage == FixStage::Planned && changes.is_empty()) {
+        for d in detail {
+            s.push_str(&format!("\n      {d}"));
+        }
+    }
+    s
+}
+
+fn preflight_summary(workflow: &str, t: &CheckTotals, failed: &[String]) -> String {
+    let mut s = format!(
+        "preflight ({workflow}): {} passed, {} warning{}, {} failed, {} ignored, {} not checked",
+        t.passed,
+        t.warnings,
+        if t.warnings == 1 { "" } else { "s" },
+        t.failed,
+        t.ignored,
+        t.skipped
+    );
+    if !failed.is_empty() {
+        s.push_str(&format!("\nerror-level checks failed: {}\n  to go on anyway: --ignore-preflight-errors={}", failed.join(", "), failed.join(",")));
+    }
+    s
 }
 
 fn ms(duration_ms: u64) -> String {
@@ -190,5 +255,26 @@ mod tests {
         let log = Event::Log { phase: "certs/ca".into(), level: LogLevel::Info, message: "wrote x".into() };
         assert_eq!(r.line(&log), None);
         assert!(TextRenderer::new(1).line(&log).is_some());
+    }
+
+    #[test]
+    fn check_lines_carry_why_and_fix_under_failures() {
+        use crate::engine::event::{CheckFix, Severity};
+        let r = TextRenderer::new(0);
+        let failed = Event::CheckResult {
+            phase: "preflight".into(),
+            name: "Swap".into(),
+            severity: Severity::Error,
+            status: CheckStatus::Failed,
+            message: "swap is enabled".into(),
+            why: "the kubelet refuses swap".into(),
+            fix: Some(CheckFix { how: "run swapoff -a".into(), auto: Some("Swap".into()) }),
+        };
+        assert_eq!(
+            r.line(&failed).unwrap(),
+            "[FAIL] Swap: swap is enabled\n       why: the kubelet refuses swap\n       fix: run swapoff -a (or: kubelift preflight --fix=Swap)"
+        );
+        let passed = Event::CheckResult { phase: "preflight".into(), name: "Mem".into(), severity: Severity::Error, status: CheckStatus::Passed, message: "8 GB".into(), why: "w".into(), fix: None };
+        assert_eq!(r.line(&passed).unwrap(), "[ok]   Mem: 8 GB");
     }
 }

@@ -1,16 +1,20 @@
-//! `etcd/local`: the static Pod manifest of a stacked etcd member.
+//! `etcd/local`: the static Pod manifest of a stacked etcd member, after its
+//! data directory (0700, created first as kubeadm does).
 
 use async_trait::async_trait;
 
-use super::control_plane::MANIFESTS_DIR;
-use super::files_pending;
+use super::control_plane::{manifest_plan, write_manifest};
 use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
+use crate::manifests::{etcd_data_dir, Component};
 
 pub struct Local;
 
+/// etcd's data directory mode: only root may read the cluster's data.
+pub const DATA_DIR_MODE: u32 = 0o700;
+
 fn data_dir(ctx: &Context) -> Option<String> {
     match &ctx.settings {
-        Settings::Init(s) => s.cluster.etcd.local.as_ref().map(|l| l.data_dir.clone()),
+        Settings::Init(s) => etcd_data_dir(s).map(str::to_string),
         Settings::Join(_) => None,
     }
 }
@@ -28,13 +32,16 @@ impl Phase for Local {
     }
     fn plan(&self, ctx: &Context) -> Vec<Change> {
         let Some(dir) = data_dir(ctx) else { return vec![] };
-        vec![Change::dir(dir, 0o700), Change::dir(MANIFESTS_DIR, 0o700), Change::file(format!("{MANIFESTS_DIR}/etcd.yaml"), 0o600)]
+        let mut plan = vec![Change::dir(dir, DATA_DIR_MODE)];
+        plan.extend(manifest_plan(Component::Etcd));
+        plan
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
-        if data_dir(ctx.ctx).is_none() {
+        let Some(dir) = data_dir(ctx.ctx) else {
             ctx.log("skipping: etcd is external (etcd.external in ClusterConfiguration)");
             return Ok(());
-        }
-        files_pending(ctx, self.plan(ctx.ctx))
+        };
+        ctx.ensure_dir(&dir, DATA_DIR_MODE)?;
+        write_manifest(ctx, Component::Etcd)
     }
 }

@@ -7,8 +7,6 @@ use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
 
 pub struct MarkControlPlane;
 
-pub const CONTROL_PLANE_LABEL: &str = "node-role.kubernetes.io/control-plane";
-pub const EXCLUDE_LB_LABEL: &str = "node.kubernetes.io/exclude-from-external-load-balancers";
 
 #[async_trait]
 impl Phase for MarkControlPlane {
@@ -23,15 +21,16 @@ impl Phase for MarkControlPlane {
     }
     fn plan(&self, ctx: &Context) -> Vec<Change> {
         let Settings::Init(s) = &ctx.settings else { return vec![] };
+        let info = s.version_info();
         let taints = match &s.init.node_registration.taints {
             Some(t) if t.is_empty() => "no taints".to_string(),
             Some(t) => t.iter().map(|t| format!("{}:{}", t.key, t.effect)).collect::<Vec<_>>().join(", "),
-            None => format!("{CONTROL_PLANE_LABEL}:NoSchedule"),
+            None => info.control_plane_taints.iter().map(|k| format!("{k}:NoSchedule")).collect::<Vec<_>>().join(", "),
         };
         vec![Change::Patch {
             kind: "Node".into(),
             name: s.init.node_registration.name.clone(),
-            what: format!("label {CONTROL_PLANE_LABEL}, {EXCLUDE_LB_LABEL}; taint {taints}"),
+            what: format!("label {}; taint {taints}", info.control_plane_labels.join(", ")),
         }]
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {

@@ -62,9 +62,3 @@ fn pending(ctx: &PhaseCtx<'_>, plan: Vec<Change>, why: &str) -> Result<(), Phase
 pub(crate) const KUBE_SYSTEM: Option<&str> = Some("kube-system");
 pub(crate) const KUBE_PUBLIC: Option<&str> = Some("kube-public");
 pub(crate) const RBAC: &str = "rbac.authorization.k8s.io/v1";
-
-/// A phase that writes host files, before its renderer is built: a dry run
-/// reports the files (its plan); a real run stops with "not available yet".
-pub(crate) fn files_pending(ctx: &PhaseCtx<'_>, plan: Vec<Change>) -> Result<(), PhaseError> {
-    pending(ctx, plan, "this artifact renderer is not built yet (certificates and manifests issue)")
-}

@@ -14,10 +14,10 @@ pub fn phases() -> Vec<Box<dyn Phase>> {
 pub struct Kubeadm;
 pub struct Kubelet;
 
-/// The kubelet-config ConfigMap's name: versioned until the
-/// UnversionedKubeletConfigMap gate went on by default (v1.24).
-pub fn kubelet_config_map_name(_settings: &InitSettings) -> String {
-    "kubelet-config".into()
+/// The kubelet-config ConfigMap's name: versioned (`kubelet-config-1.24`)
+/// until the UnversionedKubeletConfigMap gate went on; the table knows when.
+pub fn kubelet_config_map_name(settings: &InitSettings) -> String {
+    settings.version_info().kubelet_config_map.clone()
 }
 
 fn reader_rbac(name: &str) -> [Change; 2] {

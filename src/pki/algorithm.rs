@@ -90,20 +90,32 @@ mod tests {
             assert_eq!(alg.as_str().parse::<KeyAlgorithm>().unwrap(), alg);
             assert_eq!(alg.to_string(), alg.as_str());
         }
-        assert_eq!("ECDSA-P384".parse::<KeyAlgorithm>().unwrap(), KeyAlgorithm::EcdsaP384);
+        assert_eq!(
+            "ECDSA-P384".parse::<KeyAlgorithm>().unwrap(),
+            KeyAlgorithm::EcdsaP384
+        );
     }
 
     #[test]
     fn rejects_unknown_and_wrong_case() {
         for bad in ["", "rsa-2048", "RSA2048", "ECDSA-P521", "Ed25519"] {
-            assert!(matches!(bad.parse::<KeyAlgorithm>(), Err(PkiError::UnknownAlgorithm(_))), "{bad}");
+            assert!(
+                matches!(
+                    bad.parse::<KeyAlgorithm>(),
+                    Err(PkiError::UnknownAlgorithm(_))
+                ),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn default_is_kubeadm_default() {
         assert_eq!(KeyAlgorithm::default(), KeyAlgorithm::Rsa2048);
-        assert_eq!(KeyAlgorithm::from_rsa_bits(3072), Some(KeyAlgorithm::Rsa3072));
+        assert_eq!(
+            KeyAlgorithm::from_rsa_bits(3072),
+            Some(KeyAlgorithm::Rsa3072)
+        );
         assert_eq!(KeyAlgorithm::from_rsa_bits(1024), None);
     }
 }

@@ -15,7 +15,11 @@ fn length(len: usize) -> Vec<u8> {
     if len < 0x80 {
         return vec![len as u8];
     }
-    let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+    let bytes: Vec<u8> = len
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|b| *b == 0)
+        .collect();
     let mut out = vec![0x80 | bytes.len() as u8];
     out.extend(bytes);
     out
@@ -58,7 +62,9 @@ pub(crate) fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
         (len, &rest[n..])
     };
     if rest.len() < len {
@@ -94,7 +100,11 @@ mod tests {
 
     #[test]
     fn reads_back_what_it_writes() {
-        let enc = sequence(&[tlv(TAG_INTEGER, &[0]), sequence(&[]), tlv(TAG_OCTET_STRING, &[9; 130])]);
+        let enc = sequence(&[
+            tlv(TAG_INTEGER, &[0]),
+            sequence(&[]),
+            tlv(TAG_OCTET_STRING, &[9; 130]),
+        ]);
         assert_eq!(pkcs8_inner_key(&enc), Some(&[9u8; 130][..]));
         assert_eq!(read_tlv(&[0x30, 0x85, 0, 0, 0, 0, 0]), None);
         assert_eq!(read_tlv(&[0x30, 0x05, 0]), None);

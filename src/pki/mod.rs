@@ -25,26 +25,33 @@
 //! Where newer kubeadm (1.28+) changed behaviour we follow the newer one,
 //! because that is what current clusters and `kubeadm certs` expect:
 //! * serial numbers are random in `[1, 2^63-1)` for CAs too (v1.24 wrote `0`
-//!   for CAs, which collides between clusters and trips some TLS stacks);
+//!   for CAs, which RFC 5280 forbids and strict X.509 parsers reject);
 //! * every certificate's NotBefore is back-dated by [`CERT_BACKDATE`] (5 min)
 //!   from the creation time, so a node whose clock is slightly behind still
-//!   accepts fresh certificates; NotAfter is creation time + validity. With
-//!   one creation time for the whole `certs` phase this gives exactly the
-//!   v1.24 pattern "leaf NotBefore == CA NotBefore";
+//!   accepts fresh certificates (1.28+ for CAs; current kubeadm's `certlist.go`
+//!   does it for leaves too, where v1.24 copied the CA's NotBefore); NotAfter
+//!   is creation time + validity. With one creation time for the whole
+//!   `certs` phase this gives exactly the v1.24 pattern "leaf NotBefore ==
+//!   CA NotBefore";
 //! * the key algorithm and validity periods are configurable as in kubeadm
 //!   v1beta4 (`encryptionAlgorithm`, `certificateValidityPeriod`,
 //!   `caCertificateValidityPeriod`).
 //!
-//! A subject with more than one organization is encoded as one RDN per
-//! organization (rcgen cannot write multi-valued RDNs, which Go would use);
-//! none of kubeadm's certificates has more than one organization.
+//! Limits that come from rcgen holding one value per attribute type: a
+//! spec with more than one organization is refused (Go would write them as
+//! one multi-valued RDN; no kubeadm certificate has more than one), and so is
+//! signing with a user-provided CA whose subject repeats an attribute type
+//! (e.g. two `DC`s), rather than writing an issuer name that differs from the
+//! CA's subject.
 
 mod algorithm;
 mod cert;
+pub mod csr;
 mod der;
 mod error;
 mod key;
 mod names;
+mod pool;
 mod spec;
 
 #[cfg(test)]
@@ -57,6 +64,7 @@ pub use cert::{
 };
 pub use error::PkiError;
 pub use key::{generate_key, generate_keys, service_account_keypair, KeyPair, ServiceAccountKeys};
+pub use pool::KeyPool;
 pub use spec::{cert_specs, CertSpec, ExtKeyUsage, PkiInputs};
 
 use std::time::Duration;

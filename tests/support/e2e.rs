@@ -208,12 +208,14 @@ impl TestHost {
 
     /// The last lines of every static Pod's log, for failure messages.
     pub fn logs(&self) -> String {
-        let dir = self.path("/var/log/kubelift-e2e");
+        let dir = self.path("/var/log/pods");
         let mut out = String::new();
-        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-            let text = fs::read_to_string(e.path()).unwrap_or_default();
+        for pod in fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = pod.file_name().to_string_lossy().split('_').nth(1).unwrap_or_default().rsplit_once('-').map(|(n, _)| n.to_string()).unwrap_or_default();
+            let e = pod.path().join(&name).join("0.log");
+            let text = fs::read_to_string(&e).unwrap_or_default();
             let tail: Vec<&str> = text.lines().rev().take(15).collect();
-            out.push_str(&format!("--- {}\n{}\n", e.path().display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
+            out.push_str(&format!("--- {}\n{}\n", e.display(), tail.into_iter().rev().collect::<Vec<_>>().join("\n")));
         }
         out
     }
@@ -315,9 +317,10 @@ impl StandIn {
         argv.extend(container["args"].as_sequence().into_iter().flatten().filter_map(|v| v.as_str().map(String::from)));
         let program = argv.remove(0);
         let binary = Some(self.bins.join(&program)).filter(|p| p.is_file()).or_else(|| which(&program))?;
-        let log_dir = self.host_root.join("var/log/kubelift-e2e");
+        // Logs where the kubelet keeps them, so kubelift's diagnosis finds them.
+        let log_dir = self.host_root.join(format!("var/log/pods/kube-system_{name}-{}_standin/{name}", self.node));
         fs::create_dir_all(&log_dir).ok()?;
-        let log = OpenOptions::new().create(true).append(true).open(log_dir.join(format!("{name}.log"))).ok()?;
+        let log = OpenOptions::new().create(true).append(true).open(log_dir.join("0.log")).ok()?;
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.ns, "unshare", "--mount", "--propagation", "private", "sh", "-c", &mount_script(), "sh"]);
         cmd.arg(&self.host_root).arg(binary).args(argv);

@@ -1,0 +1,3 @@
+//! What `join` needs beyond discovery: node credentials through TLS bootstrap.
+
+pub mod tls_bootstrap;
