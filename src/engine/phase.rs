@@ -204,6 +204,15 @@ impl PhaseCtx<'_> {
             return self.dry_apply(dir, objects);
         }
         let cluster = self.cluster().await?;
+        self.apply_with(cluster, objects).await
+    }
+
+    /// Applies objects with a given client (super-admin.conf before the admin
+    /// group is bound), recording each change.
+    pub async fn apply_with(&self, cluster: &Cluster, objects: &[serde_json::Value]) -> Result<(), PhaseError> {
+        if let Some(dir) = self.gate().dry_run_dir() {
+            return self.dry_apply(dir, objects);
+        }
         for object in objects {
             let target = ObjectRef::of(object)?;
             let outcome = cluster.apply(object).await?;

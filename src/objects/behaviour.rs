@@ -11,9 +11,14 @@ use crate::versions::{self, Semver};
 use super::ObjectError;
 
 /// The Kubernetes minor whose kubeadm kubelift imitates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+///
+/// Differences that files other than API objects share (labels, taints, the
+/// kubelet-config name, super-admin.conf) come from the version table
+/// (assets/versions.yaml), so that there is one source for them.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Behaviour {
     minor: u32,
+    info: &'static versions::VersionInfo,
 }
 
 pub const LABEL_CONTROL_PLANE: &str = "node-role.kubernetes.io/control-plane";
@@ -24,13 +29,14 @@ impl Behaviour {
     /// From the resolved `kubernetesVersion`; only minors of the version table.
     pub fn for_settings(s: &InitSettings) -> Result<Behaviour, ObjectError> {
         let text = &s.cluster.kubernetes_version;
-        let v = Semver::parse(text).filter(|v| v.major == 1 && versions::lookup(text).is_some());
-        v.map(|v| Behaviour { minor: v.minor }).ok_or_else(|| ObjectError::Version(text.clone()))
+        let info = Semver::parse(text).filter(|v| v.major == 1).and_then(|_| versions::lookup(text));
+        info.map(|info| Behaviour { minor: info.minor_number(), info }).ok_or_else(|| ObjectError::Version(text.clone()))
     }
 
-    /// For tests and callers that know the minor (1.x).
+    /// For tests and callers that know the minor (1.x); panics outside the table.
     pub fn minor(minor: u32) -> Behaviour {
-        Behaviour { minor }
+        let info = versions::lookup(&format!("v1.{minor}.0")).expect("a minor of the version table");
+        Behaviour { minor, info }
     }
 
     pub fn minor_number(&self) -> u32 {
@@ -40,11 +46,7 @@ impl Behaviour {
     /// `kubelet-config-1.24` while the UnversionedKubeletConfigMap gate was off
     /// (the reference kubeadm v1.24); `kubelet-config` from 1.25, where the gate is GA.
     pub fn kubelet_config_map_name(&self) -> String {
-        if self.minor <= 24 {
-            format!("kubelet-config-1.{}", self.minor)
-        } else {
-            "kubelet-config".into()
-        }
+        self.info.kubelet_config_map.clone()
     }
 
     /// The API version kubeadm writes the ClusterConfiguration in: v1beta4
@@ -60,24 +62,19 @@ impl Behaviour {
     /// 1.29+ (KEP-4214, PR #121305): admin.conf's group `kubeadm:cluster-admins`
     /// is bound to cluster-admin instead of being `system:masters`.
     pub fn cluster_admins_group(&self) -> bool {
-        self.minor >= 29
+        self.info.super_admin_conf
     }
 
     /// Node labels of a control-plane node: the reference 1.24 still adds the
     /// deprecated `master` label; 1.25+ only `control-plane` (KEP-2067).
-    pub fn control_plane_labels(&self) -> &'static [&'static str] {
-        if self.minor <= 24 {
-            &[LABEL_MASTER, LABEL_CONTROL_PLANE, LABEL_EXCLUDE_FROM_LB]
-        } else {
-            &[LABEL_CONTROL_PLANE, LABEL_EXCLUDE_FROM_LB]
-        }
+    pub fn control_plane_labels(&self) -> Vec<&'static str> {
+        self.info.control_plane_labels.iter().map(String::as_str).collect()
     }
 
     /// The taints of a control-plane node whose `nodeRegistration.taints` is
     /// unset: `master` in the reference 1.24, `control-plane` from 1.25 (PR #110095).
     pub fn default_control_plane_taints(&self) -> Vec<Taint> {
-        let key = if self.minor <= 24 { LABEL_MASTER } else { LABEL_CONTROL_PLANE };
-        vec![Taint { key: key.into(), effect: "NoSchedule".into(), ..Default::default() }]
+        self.info.control_plane_taints.iter().map(|key| Taint { key: key.clone(), effect: "NoSchedule".into(), ..Default::default() }).collect()
     }
 
     /// CoreDNS keeps tolerating the old `master` taint until 1.26 (kubeadm-facts §8).

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{cluster_work_pending, KUBE_SYSTEM, RBAC};
+use super::{apply_phase_objects, planned_objects};
 use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
 
 pub fn phases() -> Vec<Box<dyn Phase>> {
@@ -20,12 +20,12 @@ fn disabled(ctx: &Context, which: &str) -> bool {
     }
 }
 
-async fn run_addon(phase: &dyn Phase, ctx: &PhaseCtx<'_>, which: &str) -> Result<(), PhaseError> {
+async fn run_addon(ctx: &PhaseCtx<'_>, which: &str) -> Result<(), PhaseError> {
     if disabled(ctx.ctx, which) {
         ctx.log(format!("skipping: the {which} add-on is disabled in ClusterConfiguration"));
         return Ok(());
     }
-    cluster_work_pending(ctx, phase.plan(ctx.ctx))
+    apply_phase_objects(ctx).await
 }
 
 #[async_trait]
@@ -40,20 +40,10 @@ impl Phase for CoreDns {
         &["wait-control-plane"]
     }
     fn plan(&self, ctx: &Context) -> Vec<Change> {
-        if disabled(ctx, "coredns") {
-            return vec![];
-        }
-        vec![
-            Change::object("v1", "ConfigMap", KUBE_SYSTEM, "coredns"),
-            Change::object(RBAC, "ClusterRole", None, "system:coredns"),
-            Change::object(RBAC, "ClusterRoleBinding", None, "system:coredns"),
-            Change::object("v1", "ServiceAccount", KUBE_SYSTEM, "coredns"),
-            Change::object("apps/v1", "Deployment", KUBE_SYSTEM, "coredns"),
-            Change::object("v1", "Service", KUBE_SYSTEM, "kube-dns"),
-        ]
+        planned_objects(ctx, self.id())
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
-        run_addon(self, ctx, "coredns").await
+        run_addon(ctx, "coredns").await
     }
 }
 
@@ -69,19 +59,9 @@ impl Phase for KubeProxy {
         &["wait-control-plane"]
     }
     fn plan(&self, ctx: &Context) -> Vec<Change> {
-        if disabled(ctx, "kube-proxy") {
-            return vec![];
-        }
-        vec![
-            Change::object("v1", "ServiceAccount", KUBE_SYSTEM, "kube-proxy"),
-            Change::object("v1", "ConfigMap", KUBE_SYSTEM, "kube-proxy"),
-            Change::object("apps/v1", "DaemonSet", KUBE_SYSTEM, "kube-proxy"),
-            Change::object(RBAC, "ClusterRoleBinding", None, "kubeadm:node-proxier"),
-            Change::object(RBAC, "Role", KUBE_SYSTEM, "kube-proxy"),
-            Change::object(RBAC, "RoleBinding", KUBE_SYSTEM, "kube-proxy"),
-        ]
+        planned_objects(ctx, self.id())
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
-        run_addon(self, ctx, "kube-proxy").await
+        run_addon(ctx, "kube-proxy").await
     }
 }

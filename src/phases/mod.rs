@@ -15,7 +15,9 @@ pub mod wait_control_plane;
 pub mod control_plane;
 pub mod etcd;
 
-use crate::engine::{Change, Phase, PhaseCtx, PhaseError};
+use crate::config::InitSettings;
+use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
+use crate::objects::{self, AnyObject, InitInputs, ObjectError, PhaseObjects};
 
 /// kubeadm's `init` phases, in the order kubeadm runs them (v1.24).
 pub fn init() -> Vec<Box<dyn Phase>> {
@@ -35,30 +37,81 @@ pub fn init() -> Vec<Box<dyn Phase>> {
     phases
 }
 
-/// A phase whose work talks to the API server, before the cluster client is
-/// built: a dry run reports the objects it would apply (its plan); a real run
-/// stops with "not available yet" rather than pretending.
-pub(crate) fn cluster_work_pending(ctx: &PhaseCtx<'_>, plan: Vec<Change>) -> Result<(), PhaseError> {
-    pending(ctx, plan, "kubelift's API-server phases are not built yet (control-plane bring-up issue)")
+/// The objects a phase applies, rendered once per run with the run's inputs.
+struct RenderedObjects(Vec<PhaseObjects>);
+
+fn render_error(e: ObjectError) -> PhaseError {
+    PhaseError::failed(e.to_string(), "check the configuration with `kubelift config validate`")
 }
 
-fn pending(ctx: &PhaseCtx<'_>, plan: Vec<Change>, why: &str) -> Result<(), PhaseError> {
-    if ctx.gate().is_dry_run() {
-        for change in &plan {
-            ctx.log(format!("would {}", change.describe()));
+/// The inputs of object rendering: the run's clock, the CA and the kubelet's settings.
+fn object_inputs<'a>(ctx: &PhaseCtx<'_>, ca: &'a [u8], kubelet: &'a str) -> InitInputs<'a> {
+    let now = chrono::DateTime::<chrono::Utc>::from(certs::run_clock(ctx.ctx));
+    InitInputs { now, ca_cert_pem: ca, kubelet_config_yaml: kubelet }
+}
+
+/// The cluster-wide KubeletConfiguration (without this node's resolvConf).
+pub(crate) fn cluster_kubelet_config(s: &InitSettings) -> Result<String, PhaseError> {
+    let node = crate::kubelet::FixedNode { hostname: s.init.node_registration.name.clone(), systemd_resolved_active: false };
+    crate::kubelet::config::render(s, &node, &mut vec![]).map_err(|e| PhaseError::failed(e.to_string(), "check the KubeletConfiguration document of the config file"))
+}
+
+/// Every object of a phase, as JSON for server-side apply.
+pub(crate) fn phase_objects(ctx: &PhaseCtx<'_>) -> Result<Vec<AnyObject>, PhaseError> {
+    let rendered = match ctx.ctx.get_shared::<RenderedObjects>() {
+        Some(r) => r,
+        None => {
+            let s = ctx.init()?;
+            let ca_path = format!("{}/ca.crt", s.cluster.certificates_dir);
+            let ca = ctx.gate().read(&ca_path)?.ok_or_else(|| PhaseError::failed(format!("{ca_path} is missing"), "run `kubelift phase certs/ca` first"))?;
+            let kubelet = cluster_kubelet_config(s)?;
+            let inputs = object_inputs(ctx, &ca, &kubelet);
+            ctx.ctx.set_shared(RenderedObjects(objects::init_objects_by_phase(s, &inputs).map_err(render_error)?));
+            ctx.ctx.get_shared::<RenderedObjects>().expect("just stored")
         }
-        if plan.is_empty() {
-            ctx.log("would wait; changes nothing");
+    };
+    Ok(rendered.0.iter().filter(|p| p.phase == ctx.phase).flat_map(|p| p.objects.clone()).collect())
+}
+
+/// The plan of an object phase: the objects it will apply, rendered with
+/// stand-in inputs (names and kinds do not depend on them).
+pub(crate) fn planned_objects(ctx: &Context, phase: &str) -> Vec<Change> {
+    let Settings::Init(s) = &ctx.settings else { return vec![] };
+    let inputs = InitInputs { now: chrono::Utc::now(), ca_cert_pem: b"", kubelet_config_yaml: "" };
+    let Ok(phases) = objects::init_objects_by_phase(s, &inputs) else { return vec![] };
+    phases
+        .iter()
+        .filter(|p| p.phase == phase)
+        .flat_map(|p| &p.objects)
+        .map(|o| Change::object(o.api_version(), o.kind(), o.namespace(), o.name()))
+        .collect()
+}
+
+/// Applies the phase's objects (or, in a dry run, writes them out and says so).
+pub(crate) async fn apply_phase_objects(ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
+    let objects: Vec<serde_json::Value> = phase_objects(ctx)?.iter().map(AnyObject::to_json).collect();
+    ctx.apply(&objects).await
+}
+
+/// kubeadm waits this long for its Node to appear before patching it.
+pub(crate) const NODE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// This node's Node object, once the kubelet has registered it.
+pub(crate) async fn wait_for_node(ctx: &PhaseCtx<'_>, name: &str) -> Result<k8s_openapi::api::core::v1::Node, PhaseError> {
+    let cluster = ctx.cluster().await?;
+    let api: kube::Api<k8s_openapi::api::core::v1::Node> = kube::Api::all(cluster.client.clone());
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(node) = cluster.retry(&format!("get Node {name}"), || api.get_opt(name)).await? {
+            return Ok(node);
         }
-        return Ok(());
+        if started.elapsed() > NODE_PATIENCE {
+            return Err(PhaseError::failed(
+                format!("the Node {name} did not register within {} s", NODE_PATIENCE.as_secs()),
+                "the kubelet registers the Node: check `systemctl status kubelet` and that nodeRegistration.name matches this machine",
+            ));
+        }
+        ctx.progress(0, 1, format!("waiting for the kubelet to register Node {name}"));
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
-    Err(PhaseError::NotAvailable {
-        what: format!("phase {}", ctx.phase),
-        why: why.into(),
-    })
 }
-
-/// The namespace kubeadm puts its objects in.
-pub(crate) const KUBE_SYSTEM: Option<&str> = Some("kube-system");
-pub(crate) const KUBE_PUBLIC: Option<&str> = Some("kube-public");
-pub(crate) const RBAC: &str = "rbac.authorization.k8s.io/v1";

@@ -1,11 +1,14 @@
 //! `upload-config`: the ClusterConfiguration and the kubelet configuration as
-//! ConfigMaps, with the RBAC that lets joining nodes read them.
+//! ConfigMaps, with the RBAC that lets joining nodes read them; and the CRI
+//! socket annotation on this node.
 
 use async_trait::async_trait;
 
-use super::{cluster_work_pending, KUBE_SYSTEM, RBAC};
+use super::{apply_phase_objects, planned_objects, wait_for_node};
+use crate::cluster::ObjectRef;
 use crate::config::InitSettings;
 use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
+use crate::objects::{self, Behaviour};
 
 pub fn phases() -> Vec<Box<dyn Phase>> {
     vec![Box::new(Kubeadm), Box::new(Kubelet)]
@@ -20,8 +23,9 @@ pub fn kubelet_config_map_name(settings: &InitSettings) -> String {
     settings.version_info().kubelet_config_map.clone()
 }
 
-fn reader_rbac(name: &str) -> [Change; 2] {
-    [Change::object(RBAC, "Role", KUBE_SYSTEM, name), Change::object(RBAC, "RoleBinding", KUBE_SYSTEM, name)]
+fn cri_socket_patch(s: &InitSettings) -> Option<serde_json::Value> {
+    let b = Behaviour::for_settings(s).ok()?;
+    objects::upload_config::cri_socket_patch(s, &b)
 }
 
 #[async_trait]
@@ -35,13 +39,11 @@ impl Phase for Kubeadm {
     fn needs(&self) -> &'static [&'static str] {
         &["wait-control-plane"]
     }
-    fn plan(&self, _ctx: &Context) -> Vec<Change> {
-        let mut plan = vec![Change::object("v1", "ConfigMap", KUBE_SYSTEM, "kubeadm-config")];
-        plan.extend(reader_rbac("kubeadm:nodes-kubeadm-config"));
-        plan
+    fn plan(&self, ctx: &Context) -> Vec<Change> {
+        planned_objects(ctx, self.id())
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
-        cluster_work_pending(ctx, self.plan(ctx.ctx))
+        apply_phase_objects(ctx).await
     }
 }
 
@@ -57,18 +59,22 @@ impl Phase for Kubelet {
         &["wait-control-plane"]
     }
     fn plan(&self, ctx: &Context) -> Vec<Change> {
-        let Settings::Init(s) = &ctx.settings else { return vec![] };
-        let name = kubelet_config_map_name(s);
-        let mut plan = vec![Change::object("v1", "ConfigMap", KUBE_SYSTEM, &name)];
-        plan.extend(reader_rbac(&format!("kubeadm:{name}")));
-        plan.push(Change::Patch {
-            kind: "Node".into(),
-            name: s.init.node_registration.name.clone(),
-            what: format!("annotate kubeadm.alpha.kubernetes.io/cri-socket={}", s.init.node_registration.cri_socket),
-        });
+        let mut plan = planned_objects(ctx, self.id());
+        if let Settings::Init(s) = &ctx.settings {
+            if cri_socket_patch(s).is_some() {
+                plan.push(Change::Patch { kind: "Node".into(), name: s.init.node_registration.name.clone(), what: format!("annotate {}={}", objects::upload_config::CRI_SOCKET_ANNOTATION, s.init.node_registration.cri_socket) });
+            }
+        }
         plan
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
-        cluster_work_pending(ctx, self.plan(ctx.ctx))
+        apply_phase_objects(ctx).await?;
+        let s = ctx.init()?;
+        let Some(patch) = cri_socket_patch(s) else { return Ok(()) };
+        let name = &s.init.node_registration.name;
+        if !ctx.gate().is_dry_run() {
+            wait_for_node(ctx, name).await?;
+        }
+        ctx.patch(&ObjectRef::new("v1", "Node", None, name), &patch).await
     }
 }

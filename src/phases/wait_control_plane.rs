@@ -55,6 +55,21 @@ fn finding(ctx: &PhaseCtx<'_>, component: &str, health: &str) -> Finding {
     Finding::new(component, health, evidence)
 }
 
+/// From v1.29, admin.conf's group `kubeadm:cluster-admins` is bound to
+/// cluster-admin by kubeadm the first time it talks to the cluster, with
+/// super-admin.conf (admin.conf itself cannot yet do anything).
+async fn bind_cluster_admins(ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
+    let objects: Vec<serde_json::Value> = super::phase_objects(ctx)?.iter().map(crate::objects::AnyObject::to_json).collect();
+    if objects.is_empty() || ctx.gate().is_dry_run() {
+        return ctx.apply(&objects).await;
+    }
+    let path = ctx.gate().source(SUPER_ADMIN_CONF)?;
+    let super_admin = Cluster::from_kubeconfig(&path, crate::engine::phase::API_PATIENCE).await?;
+    ctx.apply_with(&super_admin, &objects).await
+}
+
+const SUPER_ADMIN_CONF: &str = "/etc/kubernetes/super-admin.conf";
+
 fn failure(findings: &[Finding], timeout: Duration) -> PhaseError {
     let mut message = format!("the control plane did not become healthy within {}:", crate::config::duration::format(timeout));
     for f in findings {
@@ -78,15 +93,15 @@ impl Phase for WaitControlPlane {
     fn needs(&self) -> &'static [&'static str] {
         &["control-plane", "etcd/local", "kubelet-start"]
     }
-    fn plan(&self, _ctx: &Context) -> Vec<Change> {
-        vec![]
+    fn plan(&self, ctx: &Context) -> Vec<Change> {
+        super::planned_objects(ctx, self.id())
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
         let s = ctx.init()?;
         let timeout = s.control_plane_timeout();
         if ctx.gate().is_dry_run() {
             ctx.log(format!("would wait up to {} for kube-apiserver /readyz, kube-controller-manager and kube-scheduler /healthz", crate::config::duration::format(timeout)));
-            return Ok(());
+            return bind_cluster_admins(ctx).await;
         }
         ctx.log(format!("waiting for the kubelet to start the control plane from /etc/kubernetes/manifests (up to {})", crate::config::duration::format(timeout)));
         let probes = probes(ctx, s).await?;
@@ -100,7 +115,7 @@ impl Phase for WaitControlPlane {
             if down.is_empty() {
                 ctx.progress(healthy, probes.len() as u32, "every control-plane component is healthy");
                 ctx.log(format!("all control plane components are healthy after {:.1} s", started.elapsed().as_secs_f64()));
-                return Ok(());
+                return bind_cluster_admins(ctx).await;
             }
             if started.elapsed() >= timeout {
                 let findings: Vec<Finding> = down.iter().map(|(c, h)| finding(ctx, c, h)).collect();
@@ -130,7 +145,7 @@ mod tests {
         let text = e.to_string();
         assert!(text.contains("within 4m0s"), "{text}");
         assert!(text.contains("kube-apiserver is down: kube-apiserver cannot reach etcd"), "{text}");
-        assert!(text.contains("kube-scheduler is down: connection refused"), "{text}");
+        assert!(text.contains("kube-scheduler is down: nothing listens on its port"), "{text}");
         assert!(e.hint().contains("etcd static Pod"), "{}", e.hint());
     }
 }
