@@ -93,7 +93,7 @@ impl Phase for KubeletStart {
             }
         }
         let node = RealNode { root: gate.root().to_path_buf(), may_run_commands: !gate.is_dry_run() && gate.root() == Path::new("/") };
-        let (files, warnings) = kubelet::files(settings, &node, gate).map_err(|e| {
+        let (files, warnings) = kubelet::files(&settings, &node, gate).map_err(|e| {
             let fix = e.fix.clone();
             PhaseError::failed(e.to_string(), fix)
         })?;

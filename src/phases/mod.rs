@@ -64,9 +64,9 @@ pub(crate) fn phase_objects(ctx: &PhaseCtx<'_>) -> Result<Vec<AnyObject>, PhaseE
             let s = ctx.init()?;
             let ca_path = format!("{}/ca.crt", s.cluster.certificates_dir);
             let ca = ctx.gate().read(&ca_path)?.ok_or_else(|| PhaseError::failed(format!("{ca_path} is missing"), "run `kubelift phase certs/ca` first"))?;
-            let kubelet = cluster_kubelet_config(s)?;
+            let kubelet = cluster_kubelet_config(&s)?;
             let inputs = object_inputs(ctx, &ca, &kubelet);
-            ctx.ctx.set_shared(RenderedObjects(objects::init_objects_by_phase(s, &inputs).map_err(render_error)?));
+            ctx.ctx.set_shared(RenderedObjects(objects::init_objects_by_phase(&s, &inputs).map_err(render_error)?));
             ctx.ctx.get_shared::<RenderedObjects>().expect("just stored")
         }
     };
@@ -78,7 +78,7 @@ pub(crate) fn phase_objects(ctx: &PhaseCtx<'_>) -> Result<Vec<AnyObject>, PhaseE
 pub(crate) fn planned_objects(ctx: &Context, phase: &str) -> Vec<Change> {
     let Settings::Init(s) = &ctx.settings else { return vec![] };
     let inputs = InitInputs { now: chrono::Utc::now(), ca_cert_pem: b"", kubelet_config_yaml: "" };
-    let Ok(phases) = objects::init_objects_by_phase(s, &inputs) else { return vec![] };
+    let Ok(phases) = objects::init_objects_by_phase(&s, &inputs) else { return vec![] };
     phases
         .iter()
         .filter(|p| p.phase == phase)

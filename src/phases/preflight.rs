@@ -34,7 +34,7 @@ impl Phase for Preflight {
         let settings = ctx.init()?;
         let root = ctx.gate().root().to_path_buf();
         let dry_run = ctx.gate().is_dry_run();
-        let mut input = CheckInput::for_init(settings, &HostDefaults::detect(&root).cri_sockets);
+        let mut input = CheckInput::for_init(&settings, &HostDefaults::detect(&root).cri_sockets);
         input.dry_run = dry_run;
         if input.cri_socket.is_none() {
             input.cri_socket = Some(socket_path(&choose_cri_socket(ctx, &input).await?));
