@@ -12,6 +12,7 @@ pub mod phases;
 pub mod exit;
 pub mod headless;
 pub mod cli;
+pub mod tui;
 pub mod manifests;
 pub mod kubelet;
 pub mod cluster;

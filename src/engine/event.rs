@@ -115,6 +115,23 @@ pub enum Event {
     },
     PhaseFailed { phase: String, duration_ms: u64, error: String, hint: String },
     DecisionNeeded { phase: String, question: String, choices: Vec<String>, config_key: String },
+    /// One preflight check's outcome, sent as soon as the check finishes.
+    CheckResult {
+        phase: String,
+        /// kubeadm's name where kubeadm has the check (`Swap`, `Port-6443`).
+        name: String,
+        /// `error` or `warning`: what a failure of this check does to the run.
+        severity: String,
+        /// `passed`, `warning`, `failed`, `ignored` or `skipped`.
+        status: String,
+        /// What was found, in one line.
+        message: String,
+        /// Why it matters.
+        why: String,
+        /// How to fix it, when the check did not pass.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        fix: Option<String>,
+    },
     RunFinished {
         status: RunStatus,
         duration_ms: u64,
@@ -135,7 +152,8 @@ impl Event {
             | Event::Warning { phase, .. }
             | Event::PhaseFinished { phase, .. }
             | Event::PhaseFailed { phase, .. }
-            | Event::DecisionNeeded { phase, .. } => Some(phase),
+            | Event::DecisionNeeded { phase, .. }
+            | Event::CheckResult { phase, .. } => Some(phase),
             Event::ConfigInvalid { .. } | Event::RunStarted { .. } | Event::RunFinished { .. } => None,
         }
     }

@@ -139,6 +139,10 @@ impl TextRenderer {
                 Some(format!("[skip] {phase}: {}", reason.as_deref().unwrap_or("skipped")))
             }
             Event::PhaseFailed { phase, duration_ms, .. } => Some(format!("[FAIL] {phase} ({})", ms(*duration_ms))),
+            Event::CheckResult { name, status, message, fix, .. } => {
+                let fix = fix.as_ref().map(|f| format!("\n      fix: {f}")).unwrap_or_default();
+                Some(format!("    [{status}] {name}: {message}{fix}"))
+            }
             Event::RunFinished { status, duration_ms, dry_run_dir, next_steps } => {
                 let mut s = format!("{} in {}", status_text(*status), ms(*duration_ms));
                 if let Some(dir) = dry_run_dir {
