@@ -169,7 +169,7 @@ fn field_line<'a>(f: &'a Field, focused: bool, label_width: usize, value_width: 
     ];
     match &f.error {
         Some(e) => spans.push(Span::styled(format!("✗ {e}"), theme.err())),
-        None if !f.value.is_empty() || f.typed => spans.push(Span::styled("✓", theme.ok())),
+        None if !f.value.is_empty() => spans.push(Span::styled("✓", theme.ok())),
         None => {}
     }
     Line::from(spans)

@@ -138,7 +138,7 @@ impl Join {
             form::render(&self.form, frame, area, theme);
             return;
         };
-        let [form_area, run_area] = Layout::vertical([Constraint::Length(self.form.fields.len() as u16), Constraint::Min(6)]).areas(area);
+        let [form_area, run_area] = Layout::vertical([Constraint::Length(self.form.fields.len() as u16 + 1), Constraint::Min(6)]).areas(area);
         form::render(&self.form, frame, form_area, theme);
         let lines = vec![
             Line::styled("✓ the answers are valid", theme.ok()),
