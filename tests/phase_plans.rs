@@ -28,7 +28,7 @@ async fn check(version: &str, dry_run: bool) {
     let root = tempfile::tempdir().unwrap();
     let gate = if dry_run { WriteGate::dry_run(root.path(), "init").unwrap() } else { WriteGate::apply(root.path(), "init").unwrap() };
     let (sink, _rx) = EventSink::channel();
-    let ctx = Context { settings: Settings::Init(Arc::new(settings(version))), gate: gate.clone(), events: sink, decider: Arc::new(NoDecisions) };
+    let ctx = Context::new(Settings::Init(Arc::new(settings(version))), gate.clone(), sink, Arc::new(NoDecisions));
     let phases: Vec<_> = kubelift::phases::init()
         .into_iter()
         .filter(|p| ["kubelet-start", "control-plane", "etcd"].iter().any(|s| engine::runner::selects(s, p.id())))
