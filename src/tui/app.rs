@@ -451,11 +451,7 @@ fn choices_action(app: &mut App, action: Action) -> Vec<Cmd> {
                 revalidate(app);
             }
         }
-        Action::ClearField => {
-            if form.clear() {
-                revalidate(app);
-            }
-        }
+        Action::ClearField if form.clear() => revalidate(app),
         Action::Enter => return submit_choices(app),
         Action::Back => app.screen = Screen::Preflight,
         _ => {}
@@ -554,21 +550,9 @@ fn join_action(app: &mut App, action: Action) -> Vec<Cmd> {
     match action {
         Action::NextField => form.next(),
         Action::PrevField => form.prev(),
-        Action::Left | Action::Right => {
-            if form.cycle(action == Action::Right) {
-                revalidate(app);
-            }
-        }
-        Action::ClearField => {
-            if form.clear() {
-                revalidate(app);
-            }
-        }
-        Action::Enter => {
-            if !app.join.submit(&app.session.host) {
-                app.status = Some("fix the fields marked ✗ first".into());
-            }
-        }
+        Action::Left | Action::Right if form.cycle(action == Action::Right) => revalidate(app),
+        Action::ClearField if form.clear() => revalidate(app),
+        Action::Enter if !app.join.submit(&app.session.host) => app.status = Some("fix the fields marked ✗ first".into()),
         Action::Back => app.screen = Screen::Welcome,
         _ => {}
     }

@@ -196,7 +196,7 @@ fn initial_field(slot: Slot, base: &InitSettings, host: &HostFacts) -> Field {
         Slot::Addon => {
             let choices = ADDONS.iter().map(|a| Choice::plain(a.name)).collect();
             let pod = &cl.networking.pod_subnet;
-            let name = match ADDONS.iter().find(|a| &a.pod_cidr == pod) {
+            let name = match ADDONS.iter().find(|a| a.pod_cidr == pod) {
                 _ if pod.is_empty() => ADDONS[0].name,
                 Some(a) => a.name,
                 None => "none",

@@ -65,12 +65,16 @@ impl Driver {
             Cmd::RunChecks(settings) => self.spawn_checks(settings),
             Cmd::Plan(settings) => self.with_gate(|gate| {
                 let (tx, phases) = (self.tx.clone(), self.phases);
-                tokio::task::spawn_blocking(move || tx.send(Msg::Planned(plan(phases, &settings, gate))));
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::Planned(plan(phases, &settings, gate)));
+                });
             }),
             Cmd::StartInstall(settings) => self.with_gate(|gate| self.spawn_install(settings, gate)),
             Cmd::ReadCaHash(settings) => self.with_gate(|gate| {
                 let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || tx.send(Msg::CaHash(read_ca_hash(&settings, gate))));
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::CaHash(read_ca_hash(&settings, gate)));
+                });
             }),
             Cmd::PreviewFix(check) => self.spawn_fix(check, false),
             Cmd::ApplyFix(check) => self.spawn_fix(check, true),

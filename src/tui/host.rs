@@ -45,7 +45,7 @@ fn interface_addresses() -> Vec<Address> {
                 (_, Some(v6)) => IpAddr::V6(v6.ip()),
                 _ => return None,
             };
-            usable(&ip).then(|| Address { interface: a.interface_name, ip })
+            usable(&ip).then_some(Address { interface: a.interface_name, ip })
         })
         .collect()
 }
