@@ -46,7 +46,7 @@ fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
             clap_complete::generate(shell, &mut Cli::command(), "kubelift", &mut std::io::stdout());
             exit::OK
         }
-        Command::Join(_) => not_available(JOIN_NOT_AVAILABLE.0, JOIN_NOT_AVAILABLE.1),
+        Command::Join(args) => workflow::join(g, &args),
         Command::Reset(_) => not_available("`kubelift reset`", "it arrives with the day-2 issue; the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote"),
         Command::Token(_) => not_available("`kubelift token`", "it arrives with the control-plane bring-up issue"),
         Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),

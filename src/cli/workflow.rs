@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::args::{Global, InitArgs, Output};
-use crate::config::{ConfigErrors, HostDefaults, InitOverrides, InitSettings};
+use super::args::{Global, InitArgs, JoinArgs, Output, TlsBootstrap};
+use crate::config::{ConfigErrors, HostDefaults, InitOverrides, InitSettings, JoinOverrides, JoinSettings};
 use crate::engine::gate::GateError;
 use crate::engine::{self, Context, Event, EventSink, NoDecisions, RunOptions, RunStatus, Settings, WriteGate};
 use crate::exit;
@@ -176,4 +176,71 @@ pub fn list_phases(g: &Global) -> u8 {
         }
     }
     exit::OK
+}
+
+pub fn join_overrides(a: &JoinArgs) -> JoinOverrides {
+    JoinOverrides {
+        endpoint: a.endpoint.clone(),
+        token: a.token.as_deref().map(SecretString::from),
+        discovery_token: a.discovery_token.as_deref().map(SecretString::from),
+        tls_bootstrap_token: a.tls_bootstrap_token.as_deref().map(SecretString::from),
+        ca_cert_hashes: a.discovery_token_ca_cert_hash.clone(),
+        unsafe_skip_ca_verification: a.discovery_token_unsafe_skip_ca_verification,
+        discovery_file: a.discovery_file.clone(),
+        control_plane: a.control_plane,
+        certificate_key: a.certificate_key.as_deref().map(SecretString::from),
+        advertise_address: a.apiserver_advertise_address.clone(),
+        bind_port: a.apiserver_bind_port,
+        node_name: a.node_name.clone(),
+        cri_socket: a.cri_socket.clone(),
+        ignore_preflight_errors: a.ignore_preflight_errors.clone(),
+        skip_phases: a.skip_phases.clone(),
+        kubelet_bootstraps: a.tls_bootstrap == TlsBootstrap::Kubelet,
+    }
+}
+
+/// Reads the JoinConfiguration (or starts empty), applies the flags, defaults and validates.
+pub fn join_settings(root: &std::path::Path, a: &JoinArgs) -> Result<JoinSettings, ConfigErrors> {
+    let mut settings = match &a.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors { file: path.display().to_string(), errors: vec![crate::config::FieldError::new("", "", format!("cannot read the file: {e}"), "check the path given to --config")] })?;
+            JoinSettings::parse(&text, &path.display().to_string())?
+        }
+        None => JoinSettings::empty(),
+    };
+    settings.apply(&join_overrides(a));
+    settings.resolve(&HostDefaults::detect(root))
+}
+
+/// `kubelift join`, headless.
+pub fn join(g: &Global, args: &JoinArgs) -> u8 {
+    let settings = match join_settings(&g.root, args) {
+        Ok(s) => s,
+        Err(errors) => {
+            report_config_errors(g, &errors);
+            return exit::INVALID;
+        }
+    };
+    let phases = phases::join();
+    let unknown = engine::runner::unknown_selectors(&phases, settings.join.skip_phases.iter());
+    if !unknown.is_empty() {
+        eprintln!("error: unknown phase {} (fix: join's phases are {})", unknown.join(", "), phases.iter().map(|p| p.id()).collect::<Vec<_>>().join(", "));
+        return exit::INVALID;
+    }
+    let options = RunOptions {
+        workflow: "join".into(),
+        skip: settings.join.skip_phases.clone(),
+        only: None,
+        config_fingerprint: settings.fingerprint(),
+        fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
+    };
+    let gate = match gate(g, "join") {
+        Ok(gate) => gate,
+        Err(e) => {
+            eprintln!("error: {e}\n  hint: {}", e.hint());
+            return exit::INVALID;
+        }
+    };
+    let warnings = settings.warnings.clone();
+    run(g, Settings::Join(Arc::new(settings)), gate, &phases, &options, warnings)
 }

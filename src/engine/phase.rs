@@ -130,6 +130,11 @@ pub trait Phase: Send + Sync {
     fn needs(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Runs again when a run resumes, even if it completed before: for
+    /// phases whose results live only in memory (join's discovery).
+    fn always_runs(&self) -> bool {
+        false
+    }
     /// The changes the phase will make, computed without making them.
     fn plan(&self, ctx: &Context) -> Vec<Change>;
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError>;

@@ -13,11 +13,18 @@ pub mod upload_certs;
 pub mod upload_config;
 pub mod wait_control_plane;
 pub mod control_plane;
+pub mod discovery;
 pub mod etcd;
 
 use crate::config::InitSettings;
 use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
 use crate::objects::{self, AnyObject, InitInputs, ObjectError, PhaseObjects};
+
+/// kubeadm's `join` phases, in kubeadm's order, with discovery made a phase
+/// of its own (kubeadm runs it lazily inside preflight).
+pub fn join() -> Vec<Box<dyn Phase>> {
+    vec![Box::new(preflight::Preflight), Box::new(discovery::Discovery), Box::new(kubelet_start::JoinKubeletStart)]
+}
 
 /// kubeadm's `init` phases, in the order kubeadm runs them (v1.24).
 pub fn init() -> Vec<Box<dyn Phase>> {
