@@ -112,15 +112,7 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
     let subject = e2e::run(std::process::Command::new("openssl").args(["x509", "-noout", "-subject", "-in"]).arg(w1.path("/var/lib/kubelet/pki/kubelet-client-current.pem")));
     assert!(subject.contains("O = system:nodes, CN = system:node:w1"), "{subject}");
     // kubelet.conf authenticates as the node: the stand-in registers Node w1 with it.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let out = cp.kubectl("/etc/kubernetes/admin.conf", &["get", "node", "w1", "-o", "name"]);
-        if out.status.success() {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "Node w1 did not register: {}", String::from_utf8_lossy(&out.stderr));
-        std::thread::sleep(Duration::from_millis(500));
-    }
+    cp.wait_for_node("w1", Duration::from_secs(30));
     let csrs = cp.kubectl("/etc/kubernetes/admin.conf", &["get", "csr", "-o", "jsonpath={.items[*].status.conditions[*].reason}"]);
     assert!(String::from_utf8_lossy(&csrs.stdout).contains("AutoApproved"), "{csrs:?}");
 }

@@ -206,6 +206,19 @@ impl TestHost {
         }
     }
 
+    /// Waits until the stand-in (or a real kubelet) has registered `node`.
+    pub fn wait_for_node(&self, node: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let out = self.kubectl("/etc/kubernetes/admin.conf", &["get", "node", node, "-o", "name"]);
+            if out.status.success() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "Node {node} did not register within {timeout:?}: {}", String::from_utf8_lossy(&out.stderr));
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
     /// The last lines of every static Pod's log, for failure messages.
     pub fn logs(&self) -> String {
         let dir = self.path("/var/log/pods");
