@@ -26,10 +26,11 @@ pub fn main() -> ExitCode {
     ExitCode::from(dispatch(cli, tui, &logs))
 }
 
-/// What `kubelift join` says until the join workflow is built (also shown by the TUI).
+/// What the TUI's join wizard says: it checks the answers, and the join
+/// itself runs headless for now, with exactly these answers.
 pub const JOIN_NOT_AVAILABLE: (&str, &str) = (
-    "`kubelift join`",
-    "discovery and TLS bootstrap arrive with the join issue; `kubeadm join` works against a kubelift control plane meanwhile",
+    "Running the join inside the TUI",
+    "run the command below: it takes the same answers (and kubeadm's flags) and shows every phase as it runs",
 );
 
 fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
