@@ -1,6 +1,6 @@
 //! The join wizard: the API server endpoint, token and CA hash (format checks
 //! by the foundation's join validator, beside each field), then the join run.
-//! The join workflow is not built yet: submitting says so plainly, and shows
+//! The join runs headless for now: submitting says so plainly, and shows
 //! the `kubelift join` command line that runs it headless with the same answers.
 
 use ratatui::layout::{Constraint, Layout, Rect};
