@@ -7,7 +7,7 @@ mod apiserver;
 mod controller_manager;
 mod etcd;
 mod scheduler;
-pub mod yaml;
+
 
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -126,7 +126,7 @@ pub fn render(component: Component, settings: &InitSettings, inputs: &Inputs<'_>
         Component::Scheduler => scheduler::pod(settings, inputs),
         Component::Etcd => etcd::pod(settings)?,
     };
-    Ok(Manifest { component, path: component.path(), yaml: yaml::to_string(&pod.to_value()), warnings })
+    Ok(Manifest { component, path: component.path(), yaml: crate::goyaml::to_string(&pod.to_value()), warnings })
 }
 
 // ---------------------------------------------------------------------------
