@@ -22,3 +22,5 @@ pub mod discovery;
 pub mod preflight;
 pub mod kubeconfig;
 pub mod join;
+pub mod tokens;
+pub mod reset;

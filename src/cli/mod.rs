@@ -4,6 +4,8 @@ pub mod args;
 mod config_cmd;
 mod logging;
 mod preflight_cmd;
+mod reset_cmd;
+mod token_cmd;
 mod workflow;
 
 use clap::{CommandFactory, Parser};
@@ -43,8 +45,8 @@ fn dispatch(cli: Cli) -> u8 {
             exit::OK
         }
         Command::Join(_) => not_available("`kubelift join`", "discovery and TLS bootstrap arrive with the join issue; `kubeadm join` works against a kubelift control plane meanwhile"),
-        Command::Reset(_) => not_available("`kubelift reset`", "it arrives with the day-2 issue; the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote"),
-        Command::Token(_) => not_available("`kubelift token`", "it arrives with the control-plane bring-up issue"),
+        Command::Reset(args) => reset_cmd::run(g, &args),
+        Command::Token(c) => token_cmd::run(g, c),
         Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
         Command::Csr(args) => {
             let what = match args.action {

@@ -89,6 +89,7 @@ pub fn init(g: &Global, args: &InitArgs, only: Option<&str>) -> u8 {
         only: only.map(String::from),
         config_fingerprint: settings.fingerprint(),
         fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
+        ephemeral: false,
     };
     let gate = match if g.dry_run { WriteGate::dry_run(&g.root, "init") } else { WriteGate::apply(&g.root, "init") } {
         Ok(gate) => gate,
@@ -101,7 +102,7 @@ pub fn init(g: &Global, args: &InitArgs, only: Option<&str>) -> u8 {
     run(g, Settings::Init(Arc::new(settings)), gate, &phases, &options, warnings)
 }
 
-fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn engine::Phase>], options: &RunOptions, warnings: Vec<String>) -> u8 {
+pub(super) fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn engine::Phase>], options: &RunOptions, warnings: Vec<String>) -> u8 {
     let format = match g.output {
         Output::Json => Format::Json,
         Output::Text => Format::Text,

@@ -15,6 +15,7 @@ use crate::engine::journal::{Action, Target};
 pub enum Settings {
     Init(Arc<InitSettings>),
     Join(Arc<JoinSettings>),
+    Reset(Arc<crate::reset::ResetSettings>),
 }
 
 /// Answers the questions a phase cannot settle from the configuration.
@@ -97,6 +98,7 @@ impl PhaseError {
         match self {
             PhaseError::Failed { hint, .. } => hint.clone(),
             PhaseError::NotAvailable { .. } => "run the workflow with --dry-run to see what it would do, or --skip-phases to leave this phase out".into(),
+            PhaseError::Decision { config_key, .. } if config_key.starts_with("--") => format!("pass {config_key} and run again"),
             PhaseError::Decision { config_key, .. } => format!("set {config_key} in the config file (or its flag) and run again"),
         }
     }
@@ -140,7 +142,7 @@ impl PhaseCtx<'_> {
     pub fn init(&self) -> Result<&crate::config::InitSettings, PhaseError> {
         match &self.ctx.settings {
             Settings::Init(s) => Ok(s),
-            Settings::Join(_) => Err(PhaseError::failed(format!("phase {} belongs to init", self.phase), "run it with `kubelift phase` under init")),
+            Settings::Join(_) | Settings::Reset(_) => Err(PhaseError::failed(format!("phase {} belongs to init", self.phase), "run it with `kubelift phase` under init")),
         }
     }
 
