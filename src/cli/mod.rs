@@ -2,11 +2,11 @@
 
 pub mod args;
 mod config_cmd;
-mod logging;
+pub(crate) mod logging;
 mod preflight_cmd;
 mod reset_cmd;
 mod token_cmd;
-mod workflow;
+pub(crate) mod workflow;
 
 use clap::{CommandFactory, Parser};
 use std::io::IsTerminal;
@@ -17,25 +17,29 @@ use args::{Cli, Command, CsrAction, Global, Output};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _logs = match logging::init(&cli.global) {
-        Ok(guard) => guard,
+    let tui = matches!(cli.command, Command::Init(_) | Command::Join(_)) && wants_tui(&cli.global);
+    let logs = match logging::init(&cli.global, tui) {
+        Ok(logs) => logs,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(exit::INVALID);
         }
     };
-    ExitCode::from(dispatch(cli))
+    ExitCode::from(dispatch(cli, tui, &logs))
 }
 
-fn dispatch(cli: Cli) -> u8 {
+/// What `kubelift join` says until the join workflow is built (also shown by the TUI).
+pub const JOIN_NOT_AVAILABLE: (&str, &str) = (
+    "`kubelift join`",
+    "discovery and TLS bootstrap arrive with the join issue; `kubeadm join` works against a kubelift control plane meanwhile",
+);
+
+fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
     let g = &cli.global;
     match cli.command {
-        Command::Init(args) => {
-            if wants_tui(g) {
-                return not_available("the guided terminal UI of `kubelift init`", "run `kubelift init --non-interactive` for the headless mode");
-            }
-            workflow::init(g, &args, None)
-        }
+        Command::Init(args) if tui => crate::tui::init(g, &args, logs.path.as_deref()),
+        Command::Init(args) => workflow::init(g, &args, None),
+        Command::Join(args) if tui => crate::tui::join(g, &args, logs.path.as_deref()),
         Command::Phase(args) if args.list => workflow::list_phases(g),
         Command::Phase(args) => workflow::init(g, &args.init, args.id.as_deref()),
         Command::Config(c) => config_cmd::run(g, c),
@@ -44,7 +48,7 @@ fn dispatch(cli: Cli) -> u8 {
             clap_complete::generate(shell, &mut Cli::command(), "kubelift", &mut std::io::stdout());
             exit::OK
         }
-        Command::Join(_) => not_available("`kubelift join`", "discovery and TLS bootstrap arrive with the join issue; `kubeadm join` works against a kubelift control plane meanwhile"),
+        Command::Join(args) => workflow::join(g, &args),
         Command::Reset(args) => reset_cmd::run(g, &args),
         Command::Token(c) => token_cmd::run(g, c),
         Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
@@ -63,7 +67,7 @@ fn dispatch(cli: Cli) -> u8 {
 }
 
 /// The TUI opens only for a person at a terminal who did not ask for JSON.
-fn wants_tui(g: &Global) -> bool {
+pub fn wants_tui(g: &Global) -> bool {
     !g.non_interactive && g.output == Output::Text && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 

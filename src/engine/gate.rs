@@ -262,6 +262,11 @@ impl WriteGate {
             return Ok(());
         }
         let path = journal::journal_file(&self.root);
+        // A run that changed nothing leaves no trace: a failed join discovery
+        // must leave the host exactly as it was.
+        if journal.changes.is_empty() && !path.exists() {
+            return Ok(());
+        }
         // The journal's own folders are recorded in it, so reset leaves no trace of them.
         let dir_host = Path::new(journal::JOURNAL_PATH).parent().and_then(|p| p.to_str()).expect("has a parent");
         for missing in missing_dirs(&self.root, dir_host) {
