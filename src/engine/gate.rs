@@ -306,7 +306,8 @@ impl WriteGate {
                 Ok(DirRemoval::Removed)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DirRemoval::Missing),
-            Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty => Ok(DirRemoval::NotEmpty),
+            // ErrorKind::DirectoryNotEmpty needs Rust 1.83; the crate keeps to 1.80.
+            Err(e) if e.raw_os_error() == Some(libc::ENOTEMPTY) => Ok(DirRemoval::NotEmpty),
             Err(e) => Err(io_err(&path)(e)),
         }
     }
