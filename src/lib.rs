@@ -24,3 +24,5 @@ pub mod preflight;
 pub mod kubeconfig;
 pub mod join;
 pub mod goyaml;
+pub mod tokens;
+pub mod reset;

@@ -4,6 +4,8 @@ pub mod args;
 mod config_cmd;
 pub(crate) mod logging;
 mod preflight_cmd;
+mod reset_cmd;
+mod token_cmd;
 pub(crate) mod workflow;
 
 use clap::{CommandFactory, Parser};
@@ -48,8 +50,8 @@ fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
             exit::OK
         }
         Command::Join(args) => workflow::join(g, &args),
-        Command::Reset(_) => not_available("`kubelift reset`", "it arrives with the day-2 issue; the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote"),
-        Command::Token(_) => not_available("`kubelift token`", "it arrives with the control-plane bring-up issue"),
+        Command::Reset(args) => reset_cmd::run(g, &args),
+        Command::Token(c) => token_cmd::run(g, c),
         Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
         Command::Csr(args) => {
             let what = match args.action {

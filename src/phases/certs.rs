@@ -55,7 +55,7 @@ pub fn phases() -> Vec<Box<dyn Phase>> {
 pub fn cert_dir(ctx: &Context) -> String {
     match &ctx.settings {
         Settings::Init(s) => s.cluster.certificates_dir.clone(),
-        Settings::Join(_) => crate::config::defaults::DEFAULT_CERT_DIR.into(),
+        Settings::Join(_) | Settings::Reset(_) => crate::config::defaults::DEFAULT_CERT_DIR.into(),
     }
 }
 
