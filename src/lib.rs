@@ -20,3 +20,4 @@ pub mod diagnose;
 pub mod discovery;
 pub mod preflight;
 pub mod kubeconfig;
+pub mod certs;

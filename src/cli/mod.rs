@@ -1,6 +1,7 @@
 //! The `kubelift` command: parse, pick a renderer, run, map to an exit code.
 
 pub mod args;
+mod certs_cmd;
 mod config_cmd;
 mod logging;
 mod preflight_cmd;
@@ -45,7 +46,8 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Join(_) => not_available("`kubelift join`", "discovery and TLS bootstrap arrive with the join issue; `kubeadm join` works against a kubelift control plane meanwhile"),
         Command::Reset(_) => not_available("`kubelift reset`", "it arrives with the day-2 issue; the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote"),
         Command::Token(_) => not_available("`kubelift token`", "it arrives with the control-plane bring-up issue"),
-        Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
+        Command::Certs(c) => certs_cmd::run(g, c),
+        Command::Kubeconfig(c) => certs_cmd::kubeconfig(g, c),
         Command::Csr(args) => {
             let what = match args.action {
                 None => "the CSR screen of `kubelift csr`",
