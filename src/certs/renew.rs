@@ -115,9 +115,12 @@ pub fn renew(gate: &WriteGate, s: &CertsSettings, name: &str, opts: RenewOptions
         let disposition = if new_key.is_some() { KeyDisposition::New } else { KeyDisposition::Kept };
         results.push(RenewResult { name: p.item.name.into(), long_name: p.item.long_name.into(), file: p.file.clone(), outcome: RenewOutcome::Renewed { expires: chrono::DateTime::<chrono::Utc>::from(cert.facts().not_after).to_rfc3339_opts(chrono::SecondsFormat::Secs, true), key: disposition } });
     }
-    for w in &writes {
-        gate.write(&w.phase, &w.path, &w.contents, w.mode, FileClass::Sensitive).map_err(|e| Problem::new(e.to_string(), e.hint()))?;
-    }
+    // One durable commit for all of them (see WriteGate::commit).
+    let gate_problem = |e: crate::engine::gate::GateError| Problem::new(e.to_string(), e.hint());
+    gate.defer_durability(true).map_err(gate_problem)?;
+    let written = writes.iter().try_for_each(|w| gate.write(&w.phase, &w.path, &w.contents, w.mode, FileClass::Sensitive).map(|_| ()));
+    gate.defer_durability(false).map_err(gate_problem)?;
+    written.map_err(gate_problem)?;
     results.sort_by(|a, b| a.name.cmp(&b.name));
     let restart: BTreeSet<String> = prepared.iter().flat_map(|p| p.item.read_by.iter().map(|c| c.to_string())).collect();
     Ok(RenewReport {
