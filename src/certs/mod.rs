@@ -132,7 +132,7 @@ pub(crate) struct LoadedCa {
 /// Loads `<base>.crt` and `<base>.key` of a CA; a missing certificate is a problem.
 pub(crate) fn load_ca(gate: &WriteGate, s: &CertsSettings, ca: &CaInfo) -> Result<LoadedCa, Problem> {
     let (crt, key_file) = (s.cert_path(ca.base), s.key_path(ca.base));
-    let pem = read(gate, &crt)?.ok_or_else(|| Problem::new(format!("the {} certificate {crt} is missing", ca.name), format!("restore it from a backup (/etc/kubernetes/tmp/kubelift-backup-*), or pass --cert-dir/--config if the PKI lives elsewhere")))?;
+    let pem = read(gate, &crt)?.ok_or_else(|| Problem::new(format!("the {} certificate {crt} is missing", ca.name), "restore it from a backup (/etc/kubernetes/tmp/kubelift-backup-*), or pass --cert-dir/--config if the PKI lives elsewhere"))?;
     let cert = Certificate::parse_pem(&pem).map_err(|e| Problem::new(format!("{crt}: {e}"), "restore the file from a backup (/etc/kubernetes/tmp/kubelift-backup-*)"))?;
     let key = match read(gate, &key_file)? {
         Some(pem) => Some(KeyPair::from_pem(&pem).map_err(|e| Problem::new(format!("{key_file}: {e}"), "restore the key from a backup (/etc/kubernetes/tmp/kubelift-backup-*)"))?),

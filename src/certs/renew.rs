@@ -84,45 +84,22 @@ struct Prepared {
 
 /// Renews `name` (an item name, or `all`) and writes the results through `gate`.
 pub fn renew(gate: &WriteGate, s: &CertsSettings, name: &str, opts: RenewOptions, now: SystemTime) -> Result<RenewReport, Problem> {
-    let selected = select(gate, s, name)?;
-    let mut results = Vec::new();
+    let gathered = gather(gate, s, select(gate, s, name)?, opts)?;
+    let keys = new_keys(&gathered.prepared, s, opts)?;
+    let mut results = gathered.skipped;
     let mut warnings = Vec::new();
-    let mut cas: HashMap<&str, LoadedCa> = HashMap::new();
-    let mut prepared = Vec::new();
-    for item in selected {
-        let file = item.file(s);
-        let mut result = |outcome| results.push(RenewResult { name: item.name.into(), long_name: item.long_name.into(), file: file.clone(), outcome });
-        if is_external(gate, s, &item.ca) {
-            result(RenewOutcome::ExternalCa { ca_certificate: s.cert_path(item.ca.base) });
-            continue;
-        }
-        let Some(old) = read_item(gate, s, &item)? else {
-            result(RenewOutcome::Missing);
-            continue;
-        };
-        if !cas.contains_key(item.ca.name) {
-            cas.insert(item.ca.name, load_ca(gate, s, &item.ca)?);
-        }
-        prepared.push(prepare(gate, s, item, file, old, opts)?);
-    }
-    let keys = new_keys(&prepared, s, opts)?;
     let mut writes = Vec::new();
-    for (p, new_key) in prepared.iter().zip(keys) {
-        let ca = &cas[p.item.ca.name];
+    for (p, new_key) in gathered.prepared.iter().zip(keys) {
+        let ca = &gathered.cas[p.item.ca.name];
         warnings.extend(ca_warnings(p, ca));
         let cert = reissue(p, new_key.as_ref(), ca, s, now)?;
         writes.extend(files_for(p, s, &cert, new_key.as_ref())?);
-        let disposition = if new_key.is_some() { KeyDisposition::New } else { KeyDisposition::Kept };
-        results.push(RenewResult { name: p.item.name.into(), long_name: p.item.long_name.into(), file: p.file.clone(), outcome: RenewOutcome::Renewed { expires: chrono::DateTime::<chrono::Utc>::from(cert.facts().not_after).to_rfc3339_opts(chrono::SecondsFormat::Secs, true), key: disposition } });
+        let key = if new_key.is_some() { KeyDisposition::New } else { KeyDisposition::Kept };
+        results.push(RenewResult { name: p.item.name.into(), long_name: p.item.long_name.into(), file: p.file.clone(), outcome: RenewOutcome::Renewed { expires: rfc3339(cert.facts().not_after), key } });
     }
-    // One durable commit for all of them (see WriteGate::commit).
-    let gate_problem = |e: crate::engine::gate::GateError| Problem::new(e.to_string(), e.hint());
-    gate.defer_durability(true).map_err(gate_problem)?;
-    let written = writes.iter().try_for_each(|w| gate.write(&w.phase, &w.path, &w.contents, w.mode, FileClass::Sensitive).map(|_| ()));
-    gate.defer_durability(false).map_err(gate_problem)?;
-    written.map_err(gate_problem)?;
+    write_all(gate, &writes)?;
     results.sort_by(|a, b| a.name.cmp(&b.name));
-    let restart: BTreeSet<String> = prepared.iter().flat_map(|p| p.item.read_by.iter().map(|c| c.to_string())).collect();
+    let restart: BTreeSet<String> = gathered.prepared.iter().flat_map(|p| p.item.read_by.iter().map(|c| c.to_string())).collect();
     Ok(RenewReport {
         schema: "kubelift.certs.renew/v1",
         dry_run: gate.is_dry_run(),
@@ -131,6 +108,50 @@ pub fn renew(gate: &WriteGate, s: &CertsSettings, name: &str, opts: RenewOptions
         restart: restart.into_iter().collect(),
         warnings,
     })
+}
+
+/// What was read before anything is signed.
+struct Gathered {
+    prepared: Vec<Prepared>,
+    /// The CAs that sign them, by name.
+    cas: HashMap<&'static str, LoadedCa>,
+    /// Items that will not be renewed: missing, or signed by an external CA.
+    skipped: Vec<RenewResult>,
+}
+
+/// Reads every selected certificate, its key and its CA; nothing is written.
+fn gather(gate: &WriteGate, s: &CertsSettings, selected: Vec<Item>, opts: RenewOptions) -> Result<Gathered, Problem> {
+    let mut out = Gathered { prepared: Vec::new(), cas: HashMap::new(), skipped: Vec::new() };
+    for item in selected {
+        let file = item.file(s);
+        let skip = |outcome| RenewResult { name: item.name.into(), long_name: item.long_name.into(), file: file.clone(), outcome };
+        if is_external(gate, s, &item.ca) {
+            out.skipped.push(skip(RenewOutcome::ExternalCa { ca_certificate: s.cert_path(item.ca.base) }));
+            continue;
+        }
+        let Some(old) = read_item(gate, s, &item)? else {
+            out.skipped.push(skip(RenewOutcome::Missing));
+            continue;
+        };
+        if !out.cas.contains_key(item.ca.name) {
+            out.cas.insert(item.ca.name, load_ca(gate, s, &item.ca)?);
+        }
+        out.prepared.push(prepare(gate, s, item, file, old, opts)?);
+    }
+    Ok(out)
+}
+
+/// Writes every renewed file, made durable together (see `WriteGate::commit`).
+fn write_all(gate: &WriteGate, writes: &[Write]) -> Result<(), Problem> {
+    let gate_problem = |e: crate::engine::gate::GateError| Problem::new(e.to_string(), e.hint());
+    gate.defer_durability(true).map_err(gate_problem)?;
+    let written = writes.iter().try_for_each(|w| gate.write(&w.phase, &w.path, &w.contents, w.mode, FileClass::Sensitive).map(|_| ()));
+    gate.defer_durability(false).map_err(gate_problem)?;
+    written.map_err(gate_problem)
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The items `name` stands for; an unknown name lists the known ones.
