@@ -77,20 +77,35 @@ impl KeyPool {
         self.shared.work.notify_all();
     }
 
-    /// The next key: a reserved one (waiting for it if it is being made),
-    /// else one made on the spot.
+    /// The next key: one that is ready; else, if a reserved one has not been
+    /// started yet, that one made here (the caller would only wait idle for
+    /// a worker to get to it); else one being made, waited for; else one
+    /// made on the spot.
     pub fn take(&self) -> Result<KeyPair, PkiError> {
-        let reserved = {
+        let ready = self.ready.lock().expect("key pool lock");
+        if let Ok(key) = ready.try_recv() {
+            self.shared.ledger.lock().expect("key pool lock").promised -= 1;
+            return key;
+        }
+        let wait = {
             let mut ledger = self.shared.ledger.lock().expect("key pool lock");
-            let reserved = ledger.promised > 0;
-            ledger.promised = ledger.promised.saturating_sub(1);
-            reserved
+            if ledger.pending > 0 {
+                ledger.pending -= 1;
+                ledger.promised -= 1;
+                false
+            } else if ledger.promised > 0 {
+                ledger.promised -= 1;
+                true
+            } else {
+                false
+            }
         };
-        if reserved {
-            if let Ok(key) = self.ready.lock().expect("key pool lock").recv() {
+        if wait {
+            if let Ok(key) = ready.recv() {
                 return key;
             }
         }
+        drop(ready);
         generate_key(self.algorithm)
     }
 }
