@@ -146,21 +146,22 @@ impl WriteGate {
     /// Makes everything written since the last commit durable: the files and
     /// folders are fsynced in parallel, then the journal is saved.
     pub fn commit(&self) -> Result<(), GateError> {
-        if self.sync_pending()? && !self.is_dry_run() {
-            self.persist(&self.journal.lock().expect("journal lock"))?;
+        let (paths, journal_changed) = self.take_unsynced();
+        if self.is_dry_run() {
+            return Ok(());
         }
-        Ok(())
+        if journal_changed {
+            self.persist(&self.journal.lock().expect("journal lock"), &paths)
+        } else {
+            sync_in_parallel(&paths)
+        }
     }
 
-    /// fsyncs what was written since the last commit, files and folders in
-    /// one parallel round; says whether the journal has unsaved changes.
-    fn sync_pending(&self) -> Result<bool, GateError> {
+    /// The files and folders written since the last commit, and whether the
+    /// journal has unsaved changes.
+    fn take_unsynced(&self) -> (Vec<PathBuf>, bool) {
         let pending = std::mem::take(&mut *self.unsynced.lock().expect("unsynced lock"));
-        if !self.is_dry_run() {
-            let paths: Vec<PathBuf> = pending.files.into_iter().chain(pending.dirs).collect();
-            sync_in_parallel(&paths)?;
-        }
-        Ok(pending.journal)
+        (pending.files.into_iter().chain(pending.dirs).collect(), pending.journal)
     }
 
     fn is_deferred(&self) -> bool {
@@ -304,19 +305,18 @@ impl WriteGate {
         if self.is_deferred() {
             self.unsynced.lock().expect("unsynced lock").journal = true;
         } else if !self.is_dry_run() {
-            self.persist(&journal)?;
+            self.persist(&journal, &[])?;
         }
         Ok(())
     }
 
     /// Runs `f` on the journal and saves it (outside a dry run).
     pub fn update_journal<R>(&self, f: impl FnOnce(&mut Journal) -> R) -> Result<R, GateError> {
-        // The journal must not be saved ahead of the files it lists.
-        self.sync_pending()?;
+        let (unsynced, _) = self.take_unsynced();
         let mut journal = self.journal.lock().expect("journal lock");
         let out = f(&mut journal);
         if !self.is_dry_run() {
-            self.persist(&journal)?;
+            self.persist(&journal, &unsynced)?;
         }
         Ok(out)
     }
@@ -325,12 +325,36 @@ impl WriteGate {
         self.journal.lock().expect("journal lock").clone()
     }
 
-    fn persist(&self, journal: &Journal) -> Result<(), GateError> {
+    /// Saves the journal atomically, after `unsynced` (what it lists that is
+    /// not durable yet): the journal's temporary file is fsynced in the same
+    /// parallel round as them, and renamed into place only once all are on
+    /// disk, so the journal never lists a change that is not.
+    fn persist(&self, journal: &Journal, unsynced: &[PathBuf]) -> Result<(), GateError> {
         let path = journal::journal_file(&self.root);
         let dir = path.parent().expect("has a parent");
         fs::create_dir_all(dir).map_err(io_err(dir))?;
-        atomic_write(&path, &journal.to_json(), 0o600)
+        let tmp = dir.join(format!(".journal.json.kubelift-{}", std::process::id()));
+        let result = (|| {
+            write_new(&tmp, &journal.to_json(), 0o600).map_err(io_err(&tmp))?;
+            let mut round = unsynced.to_vec();
+            round.push(tmp.clone());
+            sync_in_parallel(&round)?;
+            fs::rename(&tmp, &path).map_err(io_err(&path))?;
+            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
     }
+}
+
+/// Creates or truncates `path` with `mode` (set before any content is
+/// there) and writes `contents`; no fsync.
+fn write_new(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)?;
+    f.set_permissions(fs::Permissions::from_mode(mode))?;
+    f.write_all(contents)
 }
 
 /// Temporary file in the same directory, rename over: readers see the old
@@ -339,12 +363,7 @@ fn replace_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), GateError
     let dir = path.parent().expect("has a parent");
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.kubelift-{}", std::process::id()));
-    let result = (|| {
-        let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp)?;
-        f.set_permissions(fs::Permissions::from_mode(mode))?;
-        f.write_all(contents)?;
-        fs::rename(&tmp, path)
-    })();
+    let result = write_new(&tmp, contents, mode).and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
