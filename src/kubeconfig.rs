@@ -67,6 +67,14 @@ pub fn current_server(yaml: &[u8]) -> Option<String> {
     cluster["cluster"]["server"].as_str().map(String::from)
 }
 
+/// The name of the current context's cluster.
+pub fn current_cluster_name(yaml: &[u8]) -> Option<String> {
+    let config: serde_yaml::Value = serde_yaml::from_slice(yaml).ok()?;
+    let context_name = config["current-context"].as_str()?;
+    let context = config["contexts"].as_sequence()?.iter().find(|c| c["name"].as_str() == Some(context_name))?;
+    context["context"]["cluster"].as_str().map(String::from)
+}
+
 /// The embedded client certificate (PEM) of the current context's user.
 pub fn current_client_cert(yaml: &[u8]) -> Option<Vec<u8>> {
     let config: serde_yaml::Value = serde_yaml::from_slice(yaml).ok()?;
@@ -97,5 +105,6 @@ mod tests {
         assert_eq!(current_ca(yaml.as_bytes()).unwrap(), b"CA");
         assert_eq!(current_server(yaml.as_bytes()).unwrap(), "https://10.211.0.2:6443");
         assert_eq!(current_client_cert(yaml.as_bytes()).unwrap(), b"C");
+        assert_eq!(current_cluster_name(yaml.as_bytes()).unwrap(), "kubernetes");
     }
 }

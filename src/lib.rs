@@ -26,3 +26,4 @@ pub mod join;
 pub mod goyaml;
 pub mod tokens;
 pub mod reset;
+pub mod certs;

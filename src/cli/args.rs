@@ -61,6 +61,9 @@ pub enum Command {
     /// Check and renew certificates
     #[command(subcommand)]
     Certs(CertsCommand),
+    /// Make kubeconfig files for users
+    #[command(subcommand)]
+    Kubeconfig(KubeconfigCommand),
     /// Inspect, judge and approve certificate signing requests
     Csr(CsrArgs),
     /// Run the preflight checks alone, and fix what is safe to fix
@@ -292,15 +295,56 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum CertsCommand {
-    /// Show when every certificate and kubeconfig expires
-    CheckExpiration,
-    /// Reissue certificates from the existing CA
-    Renew {
-        /// A certificate name (apiserver, admin.conf, ...) or `all`
-        name: String,
-    },
-    /// Print a fresh certificate key for --upload-certs
+    /// Show when every certificate and kubeconfig expires (exit 1 when one is expired, missing or unreadable)
+    CheckExpiration(CertsArgs),
+    /// Reissue certificates from the existing CA, with their subject, SANs and usages
+    Renew(RenewArgs),
+    /// Print a fresh certificate key for --upload-certs (32 random bytes, hex)
     CertificateKey,
+}
+
+/// Where the certificates are and how the cluster is configured.
+#[derive(Debug, Clone, Args, Default)]
+pub struct CertsArgs {
+    /// The cluster's kubeadm config file (for certificatesDir, certificateValidityPeriod, encryptionAlgorithm, etcd, the endpoint); without it kubeadm's defaults and the files on disk decide
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the certificates are (overrides the config's certificatesDir)
+    #[arg(long, value_name = "DIR")]
+    pub cert_dir: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RenewArgs {
+    /// A certificate name (apiserver, etcd-server, admin.conf, ...) or `all`
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Also make a new private key (kubeadm always does); by default the existing key is kept
+    #[arg(long)]
+    pub new_key: bool,
+    #[command(flatten)]
+    pub certs: CertsArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KubeconfigCommand {
+    /// Print a kubeconfig for a user, with a new key and a client certificate signed by the cluster CA
+    User(KubeconfigUserArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KubeconfigUserArgs {
+    /// The user name: the certificate's common name
+    #[arg(long, value_name = "NAME")]
+    pub client_name: String,
+    /// A group the user belongs to: the certificate's organization (at most one)
+    #[arg(long, value_name = "GROUP")]
+    pub org: Vec<String>,
+    /// How long the certificate is valid, e.g. 720h (default: certificateValidityPeriod, 8760h)
+    #[arg(long, visible_alias = "validity", value_name = "DURATION")]
+    pub validity_period: Option<String>,
+    #[command(flatten)]
+    pub certs: CertsArgs,
 }
 
 #[derive(Debug, Clone, Args)]

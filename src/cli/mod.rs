@@ -1,6 +1,7 @@
 //! The `kubelift` command: parse, pick a renderer, run, map to an exit code.
 
 pub mod args;
+mod certs_cmd;
 mod config_cmd;
 pub(crate) mod logging;
 mod preflight_cmd;
@@ -52,7 +53,8 @@ fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
         Command::Join(args) => workflow::join(g, &args),
         Command::Reset(args) => reset_cmd::run(g, &args),
         Command::Token(c) => token_cmd::run(g, c),
-        Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
+        Command::Certs(c) => certs_cmd::run(g, c),
+        Command::Kubeconfig(c) => certs_cmd::kubeconfig(g, c),
         Command::Csr(args) => {
             let what = match args.action {
                 None => "the CSR screen of `kubelift csr`",

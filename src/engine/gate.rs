@@ -5,12 +5,22 @@
 //! dry-run does), is atomic (temporary file, fsync, rename, fsync of the
 //! directory), sets its mode, keeps a backup before replacing a key or
 //! certificate, and is recorded in the journal.
+//!
+//! Durability can be deferred to [`WriteGate::commit`] (the runner does so
+//! for each phase): writes stay atomic for readers (temporary file, rename),
+//! and the fsyncs of every file and folder the phase wrote are then issued
+//! together, in parallel, so that the filesystem commits them as one group,
+//! before the journal that lists them is saved. Sequential fsyncs of each
+//! file, its folder and the journal cost more than everything else an init
+//! does. The journal on disk never lists a change that is not durable.
 
 use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::journal::{self, Action, Journal, JournalError, Target};
@@ -65,6 +75,17 @@ pub struct WriteGate {
     backup_stamp: String,
     /// Set by reset once it has removed the journal: nothing is written back.
     retired: std::sync::atomic::AtomicBool,
+    /// Set while durability is deferred to `commit`.
+    deferred: AtomicBool,
+    /// What was written since the last commit and is not yet known to be on disk.
+    unsynced: Mutex<Unsynced>,
+}
+
+#[derive(Default)]
+struct Unsynced {
+    files: Vec<PathBuf>,
+    dirs: BTreeSet<PathBuf>,
+    journal: bool,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GateError + '_ {
@@ -108,7 +129,58 @@ impl WriteGate {
             journal: Mutex::new(journal),
             backup_stamp: chrono::Utc::now().format("%Y-%m-%d-%H-%M-%S").to_string(),
             retired: std::sync::atomic::AtomicBool::new(false),
+            deferred: AtomicBool::new(false),
+            unsynced: Mutex::default(),
         }
+    }
+
+    /// Defers the fsyncs of writes and the saving of the journal to
+    /// [`commit`](Self::commit) (`true`), or makes every write durable
+    /// before it returns again (`false`, the default; commits what is pending).
+    pub fn defer_durability(&self, defer: bool) -> Result<(), GateError> {
+        self.deferred.store(defer, Ordering::SeqCst);
+        if defer {
+            Ok(())
+        } else {
+            self.commit()
+        }
+    }
+
+    /// Makes everything written since the last commit durable: the files and
+    /// folders are fsynced in parallel, then the journal is saved.
+    pub fn commit(&self) -> Result<(), GateError> {
+        let (paths, journal_changed) = self.take_unsynced();
+        if self.is_dry_run() {
+            return Ok(());
+        }
+        if journal_changed {
+            self.persist(&mut self.journal.lock().expect("journal lock"), &paths)
+        } else {
+            sync_in_parallel(&paths)
+        }
+    }
+
+    /// The files and folders written since the last commit, and whether the
+    /// journal has unsaved changes.
+    fn take_unsynced(&self) -> (Vec<PathBuf>, bool) {
+        let pending = std::mem::take(&mut *self.unsynced.lock().expect("unsynced lock"));
+        (pending.files.into_iter().chain(pending.dirs).collect(), pending.journal)
+    }
+
+    fn is_deferred(&self) -> bool {
+        self.deferred.load(Ordering::SeqCst)
+    }
+
+    /// Writes atomically; durable now, or at the next commit when deferred.
+    fn put(&self, path: &Path, contents: &[u8], mode: u32) -> Result<(), GateError> {
+        if !self.is_deferred() {
+            return atomic_write(path, contents, mode);
+        }
+        replace_file(path, contents, mode)?;
+        let mut unsynced = self.unsynced.lock().expect("unsynced lock");
+        unsynced.files.push(path.to_path_buf());
+        unsynced.dirs.insert(path.parent().expect("has a parent").to_path_buf());
+        Ok(())
     }
 
     pub fn is_dry_run(&self) -> bool {
@@ -185,7 +257,7 @@ impl WriteGate {
             (Some(old), FileClass::Sensitive) if old.as_slice() != contents => Some(self.backup(host_path, old)?),
             _ => None,
         };
-        atomic_write(&path, contents, mode)?;
+        self.put(&path, contents, mode)?;
         let action = if existing.is_some() { Action::Replaced } else { Action::Created };
         self.record(phase, Target::File { path: host_path.into() }, action, |e| {
             e.sha256 = Some(sha256_hex(contents));
@@ -230,25 +302,28 @@ impl WriteGate {
         let top = self.target(&top_host)?;
         fs::set_permissions(&top, fs::Permissions::from_mode(0o700)).map_err(io_err(&top))?;
         self.create_dirs("backup", Path::new(&backup_host).parent().and_then(|p| p.to_str()).expect("has a parent"))?;
-        atomic_write(&path, old, 0o600)?;
+        self.put(&path, old, 0o600)?;
         Ok(backup_host)
     }
 
     fn record(&self, phase: &str, target: Target, action: Action, fill: impl FnOnce(&mut journal::Entry)) -> Result<(), GateError> {
         let mut journal = self.journal.lock().expect("journal lock");
         fill(journal.record(&self.workflow, phase, target, action));
-        if !self.is_dry_run() {
-            self.persist(&mut journal)?;
+        if self.is_deferred() {
+            self.unsynced.lock().expect("unsynced lock").journal = true;
+        } else if !self.is_dry_run() {
+            self.persist(&mut journal, &[])?;
         }
         Ok(())
     }
 
     /// Runs `f` on the journal and saves it (outside a dry run).
     pub fn update_journal<R>(&self, f: impl FnOnce(&mut Journal) -> R) -> Result<R, GateError> {
+        let (unsynced, _) = self.take_unsynced();
         let mut journal = self.journal.lock().expect("journal lock");
         let out = f(&mut journal);
         if !self.is_dry_run() {
-            self.persist(&mut journal)?;
+            self.persist(&mut journal, &unsynced)?;
         }
         Ok(out)
     }
@@ -257,7 +332,11 @@ impl WriteGate {
         self.journal.lock().expect("journal lock").clone()
     }
 
-    fn persist(&self, journal: &mut Journal) -> Result<(), GateError> {
+    /// Saves the journal atomically, after `unsynced` (what it lists that is
+    /// not durable yet): the journal's temporary file is fsynced in the same
+    /// parallel round as them, and renamed into place only once all are on
+    /// disk, so the journal never lists a change that is not.
+    fn persist(&self, journal: &mut Journal, unsynced: &[PathBuf]) -> Result<(), GateError> {
         if self.retired.load(std::sync::atomic::Ordering::SeqCst) {
             return Ok(());
         }
@@ -265,7 +344,7 @@ impl WriteGate {
         // A run that changed nothing leaves no trace: a failed join discovery
         // must leave the host exactly as it was.
         if journal.changes.is_empty() && !path.exists() {
-            return Ok(());
+            return sync_in_parallel(unsynced);
         }
         // The journal's own folders are recorded in it, so reset leaves no trace of them.
         let dir_host = Path::new(journal::JOURNAL_PATH).parent().and_then(|p| p.to_str()).expect("has a parent");
@@ -275,7 +354,20 @@ impl WriteGate {
             let mode = fs::metadata(&on_disk).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o755);
             journal.record(&self.workflow, "journal", Target::Directory { path: missing }, Action::Created).mode = Some(format!("{mode:04o}"));
         }
-        atomic_write(&path, &journal.to_json(), 0o600)
+        let dir = path.parent().expect("has a parent");
+        let tmp = dir.join(format!(".journal.json.kubelift-{}", std::process::id()));
+        let result = (|| {
+            write_new(&tmp, &journal.to_json(), 0o600).map_err(io_err(&tmp))?;
+            let mut round = unsynced.to_vec();
+            round.push(tmp.clone());
+            sync_in_parallel(&round)?;
+            fs::rename(&tmp, &path).map_err(io_err(&path))?;
+            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
     }
 
     /// Creates the missing folders of `host_dir`, top-down, recording each one,
@@ -410,6 +502,36 @@ fn remove_tree_contents(dir: &Path, host_dir: &str, dev: u64, report: &mut Conte
     Ok(())
 }
 
+/// Creates or truncates `path` with `mode` (set before any content is
+/// there) and writes `contents`; no fsync.
+fn write_new(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut f = OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)?;
+    f.set_permissions(fs::Permissions::from_mode(mode))?;
+    f.write_all(contents)
+}
+
+/// Temporary file in the same directory, rename over: readers see the old
+/// content or the new, never a part; durability is the caller's (`commit`).
+fn replace_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), GateError> {
+    let dir = path.parent().expect("has a parent");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let tmp = dir.join(format!(".{name}.kubelift-{}", std::process::id()));
+    let result = write_new(&tmp, contents, mode).and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_err(path))
+}
+
+/// fsyncs files or folders all at once, a thread each (a few dozen at most),
+/// so that the filesystem can commit them in one journal transaction.
+fn sync_in_parallel(paths: &[PathBuf]) -> Result<(), GateError> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths.iter().map(|p| scope.spawn(move || File::open(p).and_then(|f| f.sync_all()).map_err(io_err(p)))).collect();
+        handles.into_iter().try_for_each(|h| h.join().expect("an fsync thread does not panic"))
+    })
+}
+
 /// Temporary file in the same directory, fsync, rename over, fsync the directory.
 pub fn atomic_write(path: &Path, contents: &[u8], mode: u32) -> Result<(), GateError> {
     let dir = path.parent().expect("has a parent");
@@ -509,6 +631,32 @@ mod tests {
         assert!(!journal::journal_file(root.path()).exists());
         gate.write("p", "/x", b"y", 0o644, FileClass::Plain).unwrap();
         assert!(!journal::journal_file(root.path()).exists(), "a retired journal is not written back");
+    }
+
+    #[test]
+    fn deferred_writes_are_visible_at_once_and_journaled_at_commit() {
+        let root = tempfile::tempdir().unwrap();
+        let gate = WriteGate::apply(root.path(), "init").unwrap();
+        gate.defer_durability(true).unwrap();
+        gate.write("p", "/etc/kubernetes/pki/ca.key", b"k1", 0o600, FileClass::Sensitive).unwrap();
+        gate.write("p", "/etc/kubernetes/pki/ca.key", b"k2", 0o600, FileClass::Sensitive).unwrap();
+        assert_eq!(gate.read("/etc/kubernetes/pki/ca.key").unwrap().unwrap(), b"k2");
+        assert_eq!(mode_of(&root.path().join("etc/kubernetes/pki/ca.key")), 0o600);
+        assert!(Journal::load(root.path()).unwrap().changes.is_empty(), "the journal waits for the commit");
+        gate.commit().unwrap();
+        let saved = Journal::load(root.path()).unwrap();
+        // Folders are journaled too (reset removes exactly those kubelift made); count the files.
+        let files: Vec<_> = saved.changes.iter().filter(|c| matches!(c.target, Target::File { .. })).collect();
+        assert_eq!(files.len(), 2);
+        let backup = files[1].backup.clone().expect("the replaced key was backed up");
+        assert_eq!(fs::read(gate.target(&backup).unwrap()).unwrap(), b"k1");
+        // Back to durable-on-return: the journal follows every write again.
+        gate.defer_durability(false).unwrap();
+        gate.write("p", "/etc/kubernetes/pki/ca.crt", b"c", 0o644, FileClass::Sensitive).unwrap();
+        let files_now = Journal::load(root.path()).unwrap().changes.iter().filter(|c| matches!(c.target, Target::File { .. })).count();
+        assert_eq!(files_now, 3);
+        let leftovers: Vec<_> = fs::read_dir(root.path().join("etc/kubernetes/pki")).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().starts_with('.')).collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 
     #[test]

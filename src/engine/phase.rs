@@ -139,6 +139,11 @@ pub trait Phase: Send + Sync {
     }
     /// The changes the phase will make, computed without making them.
     fn plan(&self, ctx: &Context) -> Vec<Change>;
+    /// Called for every phase that will run, after every plan and before the
+    /// first phase runs: a phase may start slow work whose result it takes
+    /// later (key generation), so that it overlaps with the phases before
+    /// it. Writes nothing and cannot fail; `run` reports problems.
+    fn prepare(&self, _ctx: &Context) {}
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError>;
 }
 

@@ -71,8 +71,20 @@ pub async fn run(phases: &[Box<dyn Phase>], ctx: &Context, opts: &RunOptions) ->
             ctx.events.emit(Event::Plan { phase: phase.id().into(), changes: phase.plan(ctx) });
         }
     }
+    for (phase, disposition) in selected.iter().zip(&plan) {
+        if matches!(disposition, Disposition::Run) {
+            phase.prepare(ctx);
+        }
+    }
+    // Each phase's writes become durable together when it ends (save()).
+    if let Err(e) = ctx.gate.defer_durability(true) {
+        ctx.events.emit(Event::Warning { phase: String::new(), message: e.to_string(), hint: Some(e.hint()) });
+    }
     let all_done_before = plan.iter().all(|d| matches!(d, Disposition::Skip(_))) && previous.as_ref().is_some_and(|p| p.status == Status::Done);
     let report = execute(&selected, &plan, ctx, opts, previous).await;
+    if let Err(e) = ctx.gate.defer_durability(false) {
+        ctx.events.emit(Event::Warning { phase: String::new(), message: e.to_string(), hint: Some(e.hint()) });
+    }
     let status = if all_done_before && opts.only.is_none() { RunStatus::AlreadyDone } else { report.status };
     ctx.events.emit(Event::RunFinished {
         status,

@@ -32,9 +32,6 @@ pub const CERTS: &[(&str, &str, &str)] = &[
     ("sa", "sa", "Generate a private key for signing service account tokens along with its public key"),
 ];
 
-/// Keys a full init makes: every certificate, sa, and the kubeconfig users.
-const KEYS_PER_INIT: usize = 16;
-
 pub struct Cert {
     pub id: &'static str,
     pub name: &'static str,
@@ -97,9 +94,18 @@ pub fn run_clock(ctx: &Context) -> SystemTime {
     ctx.shared(|| RunClock(SystemTime::now())).0
 }
 
-/// The run's key pool, started on first use for the keys an init makes.
+/// The run's key pool: phases reserve keys in `prepare` and take them in `run`.
 pub fn key_pool(ctx: &Context, algorithm: KeyAlgorithm) -> Arc<KeyPool> {
-    ctx.shared(|| KeyPool::start(algorithm, KEYS_PER_INIT))
+    ctx.shared(|| KeyPool::new(algorithm))
+}
+
+/// Reserves one key of the run's algorithm, to be made while earlier phases run.
+pub fn reserve_key(ctx: &Context) {
+    if let Settings::Init(s) = &ctx.settings {
+        if let Ok(algorithm) = s.encryption_algorithm().parse::<KeyAlgorithm>() {
+            key_pool(ctx, algorithm).reserve(1);
+        }
+    }
 }
 
 struct Specs(Vec<CertSpec>);
@@ -274,6 +280,13 @@ impl Phase for Cert {
         let skip_pub = self.name == "sa" && ctx.gate.exists(&format!("{dir}/sa.key"));
         plan.extend(missing.into_iter().filter(|(p, _)| !(skip_pub && p.ends_with(".pub"))).map(|(p, m)| Change::file(p, m)));
         plan
+    }
+    fn prepare(&self, ctx: &Context) {
+        // A key is made only when none is on disk (existing keys are kept).
+        let key = if self.name == "sa" { format!("{}/sa.key", cert_dir(ctx)) } else { format!("{}/{}.key", cert_dir(ctx), self.base) };
+        if self.applies(ctx) && !ctx.gate.exists(&key) {
+            reserve_key(ctx);
+        }
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
         if !self.applies(ctx.ctx) {

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use std::time::SystemTime;
 
-use super::certs::{cert_dir, key_pool, load_pair, pki_inputs, run_clock};
+use super::certs::{cert_dir, key_pool, load_pair, pki_inputs, reserve_key, run_clock};
 use crate::config::InitSettings;
 use crate::engine::{Change, Context, FileClass, Phase, PhaseCtx, PhaseError, Settings};
 use crate::kubeconfig::{self, Credentials, Kubeconfig as File};
@@ -163,6 +163,12 @@ impl Phase for Kubeconfig {
             plan.push(Change::file(self.path(), 0o600));
         }
         plan
+    }
+    fn prepare(&self, ctx: &Context) {
+        // An existing kubeconfig is kept, so only a missing one needs a key.
+        if self.applies(ctx) && !ctx.gate.exists(&self.path()) {
+            reserve_key(ctx);
+        }
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
         if !self.applies(ctx.ctx) {
