@@ -80,6 +80,13 @@ impl Context {
 /// registration), so that init's artifact phases serve join unchanged.
 pub struct ClusterView(pub Arc<InitSettings>);
 
+/// One server-side apply, for a phase's concurrent batch.
+async fn apply_one<'a>(cluster: &Cluster, object: &'a serde_json::Value) -> Result<(ObjectRef, Applied, &'a serde_json::Value), PhaseError> {
+    let target = ObjectRef::of(object)?;
+    let outcome = cluster.apply(object).await?;
+    Ok((target, outcome, object))
+}
+
 /// How long API calls are retried on transient errors (kubeadm's kubernetesAPICall).
 pub const API_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
@@ -235,9 +242,12 @@ impl PhaseCtx<'_> {
         if let Some(dir) = self.gate().dry_run_dir() {
             return self.dry_apply(dir, objects);
         }
-        for object in objects {
-            let target = ObjectRef::of(object)?;
-            let outcome = cluster.apply(object).await?;
+        // Concurrently: the objects of a phase do not depend on each other on
+        // the server (a binding may name a role applied in the same batch), and
+        // each apply is a round trip that waits on etcd.
+        let applied = futures::future::try_join_all(objects.iter().map(|object| apply_one(cluster, object))).await?;
+        // Journaled in the phase's order, whatever order the answers came in.
+        for (target, outcome, object) in applied {
             self.record(&target, outcome, object)?;
         }
         Ok(())
