@@ -306,3 +306,38 @@ impl Phase for PrepareControlPlane {
 pub fn phases() -> Vec<Box<dyn Phase>> {
     vec![Box::new(DownloadCerts), Box::new(PrepareCerts), Box::new(PrepareKubeconfig), Box::new(PrepareControlPlane)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{JoinOverrides, JoinSettings};
+
+    #[test]
+    fn only_control_plane_makes_a_control_plane_join() {
+        let mut worker = JoinSettings::empty();
+        worker.apply(&JoinOverrides { advertise_address: Some("10.0.0.9".into()), certificate_key: Some(crate::secret::SecretString::new("00".repeat(32))), ..Default::default() });
+        assert!(worker.join.control_plane.is_none(), "kubeadm ignores the control-plane flags without --control-plane");
+        let mut cp = JoinSettings::empty();
+        cp.apply(&JoinOverrides { control_plane: true, advertise_address: Some("10.0.0.9".into()), ..Default::default() });
+        assert_eq!(cp.join.control_plane.unwrap().local_api_endpoint.advertise_address, "10.0.0.9");
+    }
+
+    #[test]
+    fn a_joining_control_plane_makes_its_own_leaves_and_three_kubeconfigs() {
+        let names = |phases: Vec<Box<dyn Phase>>| phases.len();
+        assert_eq!(names(own_cert_phases()), 7, "every leaf certificate, no CA and no sa key");
+        let kubeconfigs: Vec<&str> = kubeconfig::KUBECONFIGS.iter().filter(|(n, _, _)| matches!(*n, "admin" | "controller-manager" | "scheduler")).map(|(_, f, _)| *f).collect();
+        assert_eq!(kubeconfigs, ["admin.conf", "controller-manager.conf", "scheduler.conf"]);
+        assert_eq!(kubeconfig_phases().len(), 3);
+        assert!(own_cert_phases().iter().chain(kubeconfig_phases().iter()).all(|p| p.id().starts_with("control-plane-prepare/")));
+    }
+
+    #[test]
+    fn downloaded_keys_are_private_and_the_rest_readable() {
+        let file = |k: &str| CertFile { data_key: k.into(), path: format!("/etc/kubernetes/pki/{k}").into() };
+        assert_eq!(download_mode(&file("ca.key")), 0o600);
+        assert_eq!(download_mode(&file("etcd-ca.key")), 0o600);
+        assert_eq!(download_mode(&file("sa.pub")), 0o644);
+        assert_eq!(download_mode(&file("front-proxy-ca.crt")), 0o644);
+    }
+}
