@@ -23,3 +23,6 @@ pub mod discovery;
 pub mod preflight;
 pub mod kubeconfig;
 pub mod join;
+pub mod goyaml;
+pub mod tokens;
+pub mod reset;

@@ -203,7 +203,8 @@ fn flags_override_the_file() {
 
 #[test]
 fn commands_not_built_yet_exit_64() {
-    for args in [vec!["reset", "--force"], vec!["token", "list"], vec!["certs", "check-expiration"], vec!["csr", "list"]] {
+    // reset and token are built: they must never run here against the machine's own root.
+    for args in [vec!["certs", "check-expiration"], vec!["csr", "list"]] {
         kubelift().args(&args).assert().code(64).stderr(predicates::str::contains("not available yet"));
     }
 }

@@ -97,6 +97,28 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
         assert!(text(&out).contains(expected), "{what}: {}", text(&out));
         assert_eq!(files(&w1), before, "{what}: nothing may be written");
     }
+    // An expired token: the API server and the bootstrap signer both ignore it.
+    let expired = r#"{"apiVersion":"v1","kind":"Secret","type":"bootstrap.kubernetes.io/token","metadata":{"name":"bootstrap-token-exp123","namespace":"kube-system"},"stringData":{"token-id":"exp123","token-secret":"0123456789abcdef","expiration":"2020-01-01T00:00:00Z","usage-bootstrap-signing":"true","usage-bootstrap-authentication":"true"}}"#;
+    let path = cp.path("/expired-token.json");
+    std::fs::write(&path, expired).unwrap();
+    let created = cp.kubectl("/etc/kubernetes/admin.conf", &["create", "-f", path.to_str().unwrap()]);
+    assert!(created.status.success(), "{created:?}");
+    let config = join_config(&w1, &endpoint, "exp123.0123456789abcdef", &hash);
+    let out = join(&w1, &config);
+    assert!(text(&out).contains("invalid for this cluster or it has expired"), "expired token: {}", text(&out));
+    assert_eq!(files(&w1), before, "expired token: nothing may be written");
+
+    // A man in the middle relaying the genuine, correctly signed cluster-info
+    // from a server with a certificate of another CA: the pin matches the
+    // real CA, so the second, verified fetch must refuse the endpoint.
+    let mitm = net.host("mitm");
+    let (mitm_endpoint, mut server) = relay_cluster_info(&cp, &mitm);
+    let config = join_config(&w1, &mitm_endpoint, TOKEN, &hash);
+    let out = join(&w1, &config);
+    let _ = server.kill();
+    assert!(text(&out).contains("presented a TLS certificate that the pinned cluster CA does not verify"), "man in the middle: {}", text(&out));
+    assert_eq!(files(&w1), before, "man in the middle: nothing may be written");
+
     let garbage = join_config(&w1, &endpoint, "garbage", &hash);
     let out = join(&w1, &garbage);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
@@ -115,4 +137,30 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
     cp.wait_for_node("w1", Duration::from_secs(30));
     let csrs = cp.kubectl("/etc/kubernetes/admin.conf", &["get", "csr", "-o", "jsonpath={.items[*].status.conditions[*].reason}"]);
     assert!(String::from_utf8_lossy(&csrs.stdout).contains("AutoApproved"), "{csrs:?}");
+}
+
+/// Serves the cluster's real cluster-info from `mitm` with a self-signed
+/// certificate (openssl s_server -WWW), as an attacker relaying it would.
+fn relay_cluster_info(cp: &TestHost, mitm: &TestHost) -> (String, std::process::Child) {
+    let cm = cp.kubectl("/etc/kubernetes/admin.conf", &["-n", "kube-public", "get", "cm", "cluster-info", "-o", "json"]);
+    assert!(cm.status.success());
+    let www = mitm.path("/www");
+    let file = www.join("api/v1/namespaces/kube-public/configmaps/cluster-info");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, &cm.stdout).unwrap();
+    let (key, cert) = (mitm.path("/mitm.key"), mitm.path("/mitm.crt"));
+    e2e::run(std::process::Command::new("openssl").args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=mitm", "-addext"]).arg(format!("subjectAltName=IP:{}", mitm.address)).arg("-keyout").arg(&key).arg("-out").arg(&cert));
+    let server = mitm
+        .command("openssl")
+        .args(["s_server", "-quiet", "-accept", "6443", "-WWW", "-cert"])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .current_dir(&www)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    (format!("{}:6443", mitm.address), server)
 }

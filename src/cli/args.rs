@@ -209,37 +209,82 @@ pub enum TlsBootstrap {
     Kubelet,
 }
 
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Args, Default)]
 pub struct ResetArgs {
-    /// Act without asking (required without a terminal)
+    /// Act without asking (required without a terminal); also lets reset remove the cluster's last etcd member's data
     #[arg(long, short = 'f')]
     pub force: bool,
+    /// Where certificates are stored (used when there is no journal)
+    #[arg(long, value_name = "DIR", default_value = "/etc/kubernetes/pki")]
+    pub cert_dir: String,
+    /// The container runtime's CRI socket (default: from kubeadm-flags.env, or the only one found)
+    #[arg(long, value_name = "SOCKET")]
+    pub cri_socket: Option<String>,
+    /// Phases to leave out (preflight, remove-etcd-member, cleanup-node)
+    #[arg(long, value_name = "PHASES", value_delimiter = ',')]
+    pub skip_phases: Vec<String>,
+    /// Keep ~/.kube/config as it is (by default its entries for this cluster are removed, after a backup)
+    #[arg(long)]
+    pub keep_kubeconfig: bool,
+}
+
+/// Which cluster `token` commands talk to.
+#[derive(Debug, Clone, Args, Default)]
+pub struct TokenTarget {
+    /// The kubeconfig to use (default: /etc/kubernetes/admin.conf under --root)
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a bootstrap token on the cluster
     Create {
+        /// The token to create (default: a fresh random one)
+        #[arg(value_name = "TOKEN")]
+        token: Option<String>,
         /// How long the token lives (0 = forever)
         #[arg(long, default_value = "24h0m0s")]
         ttl: String,
         /// A human-readable description
-        #[arg(long)]
-        description: Option<String>,
-        /// Extra groups the token authenticates as
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Extra groups the token authenticates as (default: system:bootstrappers:kubeadm:default-node-token)
         #[arg(long, value_delimiter = ',')]
         groups: Vec<String>,
+        /// What the token may be used for: signing, authentication (default: both)
+        #[arg(long, value_delimiter = ',')]
+        usages: Vec<String>,
         /// Print the full join command, not only the token
         #[arg(long)]
         print_join_command: bool,
+        /// With --print-join-command: the key of the kubeadm-certs Secret, for a control-plane join command
+        #[arg(long, value_name = "KEY", requires = "print_join_command")]
+        certificate_key: Option<String>,
+        #[command(flatten)]
+        target: TokenTarget,
     },
     /// List bootstrap tokens with their remaining time
-    List,
+    List {
+        /// Show whole tokens (by default only their public id: the secret half lets anyone join a node)
+        #[arg(long)]
+        show_secrets: bool,
+        /// Delete the expired tokens after listing them
+        #[arg(long)]
+        clean_expired: bool,
+        #[command(flatten)]
+        target: TokenTarget,
+    },
     /// Delete bootstrap tokens by id or whole token
     Delete {
         /// Token ids (abcdef) or whole tokens (abcdef.0123456789abcdef)
-        #[arg(required = true)]
+        #[arg(required_unless_present = "expired")]
         tokens: Vec<String>,
+        /// Delete every expired token
+        #[arg(long)]
+        expired: bool,
+        #[command(flatten)]
+        target: TokenTarget,
     },
     /// Print a fresh random token without touching the cluster
     Generate,

@@ -4,6 +4,8 @@ pub mod args;
 mod config_cmd;
 pub(crate) mod logging;
 mod preflight_cmd;
+mod reset_cmd;
+mod token_cmd;
 pub(crate) mod workflow;
 
 use clap::{CommandFactory, Parser};
@@ -26,10 +28,11 @@ pub fn main() -> ExitCode {
     ExitCode::from(dispatch(cli, tui, &logs))
 }
 
-/// What `kubelift join` says until the join workflow is built (also shown by the TUI).
+/// What the TUI's join wizard says: it checks the answers, and the join
+/// itself runs headless for now, with exactly these answers.
 pub const JOIN_NOT_AVAILABLE: (&str, &str) = (
-    "`kubelift join`",
-    "discovery and TLS bootstrap arrive with the join issue; `kubeadm join` works against a kubelift control plane meanwhile",
+    "Running the join inside the TUI",
+    "run the command below: it takes the same answers (and kubeadm's flags) and shows every phase as it runs",
 );
 
 fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
@@ -47,8 +50,8 @@ fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
             exit::OK
         }
         Command::Join(args) => workflow::join(g, &args),
-        Command::Reset(_) => not_available("`kubelift reset`", "it arrives with the day-2 issue; the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote"),
-        Command::Token(_) => not_available("`kubelift token`", "it arrives with the control-plane bring-up issue"),
+        Command::Reset(args) => reset_cmd::run(g, &args),
+        Command::Token(c) => token_cmd::run(g, c),
         Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
         Command::Csr(args) => {
             let what = match args.action {

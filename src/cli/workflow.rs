@@ -80,6 +80,7 @@ pub fn init_options(settings: &InitSettings, only: Option<&str>) -> RunOptions {
         only: only.map(String::from),
         config_fingerprint: settings.fingerprint(),
         fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
+        ephemeral: false,
     }
 }
 
@@ -140,7 +141,7 @@ pub fn init(g: &Global, args: &InitArgs, only: Option<&str>) -> u8 {
     run(g, Settings::Init(Arc::new(settings)), gate, &phases, &options, warnings)
 }
 
-fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn engine::Phase>], options: &RunOptions, warnings: Vec<String>) -> u8 {
+pub(super) fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn engine::Phase>], options: &RunOptions, warnings: Vec<String>) -> u8 {
     let format = match g.output {
         Output::Json => Format::Json,
         Output::Text => Format::Text,
@@ -233,6 +234,7 @@ pub fn join(g: &Global, args: &JoinArgs) -> u8 {
         only: None,
         config_fingerprint: settings.fingerprint(),
         fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
+        ephemeral: false,
     };
     let gate = match gate(g, "join") {
         Ok(gate) => gate,

@@ -86,7 +86,7 @@ pub fn is_bootstrap_token(s: &str) -> bool {
     matches!(s.split_once('.'), Some((id, secret)) if ok(id, 6) && ok(secret, 16))
 }
 
-fn is_token_group(s: &str) -> bool {
+pub fn is_token_group(s: &str) -> bool {
     s.strip_prefix("system:bootstrappers:").is_some_and(|rest| {
         !rest.is_empty()
             && rest.len() <= 256

@@ -28,6 +28,21 @@ pub enum Change {
     Patch { kind: String, name: String, what: String },
     /// A host command the phase runs (systemctl, modprobe, sysctl).
     Command { command: String },
+    /// A host path removed (reset): a file, a folder's contents, or an empty folder.
+    Remove { path: String, what: Removal },
+    /// A file put back as it was before kubelift replaced it (reset).
+    Restore { path: String, from: String },
+}
+
+/// What a `Change::Remove` removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Removal {
+    File,
+    /// Everything inside the folder; the folder stays.
+    Contents,
+    /// The folder, when nothing is left in it.
+    EmptyDirectory,
 }
 
 impl Change {
@@ -37,6 +52,10 @@ impl Change {
 
     pub fn dir(path: impl Into<String>, mode: u32) -> Change {
         Change::Directory { path: path.into(), mode: format!("{mode:04o}") }
+    }
+
+    pub fn remove(path: impl Into<String>, what: Removal) -> Change {
+        Change::Remove { path: path.into(), what }
     }
 
     pub fn object(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Change {
@@ -57,6 +76,10 @@ impl Change {
             Change::Object { kind, namespace: None, name, .. } => format!("apply {kind} {name}"),
             Change::Patch { kind, name, what } => format!("patch {kind} {name}: {what}"),
             Change::Command { command } => format!("run {command}"),
+            Change::Remove { path, what: Removal::File } => format!("remove {path}"),
+            Change::Remove { path, what: Removal::Contents } => format!("remove everything in {path}/"),
+            Change::Remove { path, what: Removal::EmptyDirectory } => format!("remove directory {path} (when empty)"),
+            Change::Restore { path, from } => format!("restore {path} from {from}"),
         }
     }
 }

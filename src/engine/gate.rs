@@ -63,6 +63,8 @@ pub struct WriteGate {
     workflow: String,
     journal: Mutex<Journal>,
     backup_stamp: String,
+    /// Set by reset once it has removed the journal: nothing is written back.
+    retired: std::sync::atomic::AtomicBool,
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> GateError + '_ {
@@ -105,6 +107,7 @@ impl WriteGate {
             workflow: workflow.into(),
             journal: Mutex::new(journal),
             backup_stamp: chrono::Utc::now().format("%Y-%m-%d-%H-%M-%S").to_string(),
+            retired: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -156,7 +159,10 @@ impl WriteGate {
         if path.is_dir() {
             return Ok(WriteOutcome::Unchanged);
         }
-        fs::create_dir_all(&path).map_err(io_err(&path))?;
+        if let Some(parent) = Path::new(host_path).parent().and_then(|p| p.to_str()) {
+            self.create_dirs(phase, parent)?;
+        }
+        fs::create_dir(&path).map_err(io_err(&path))?;
         fs::set_permissions(&path, fs::Permissions::from_mode(mode)).map_err(io_err(&path))?;
         self.record(phase, Target::Directory { path: host_path.into() }, Action::Created, |e| {
             e.mode = Some(format!("{mode:04o}"));
@@ -172,9 +178,8 @@ impl WriteGate {
         if existing.as_deref() == Some(contents) && same_mode {
             return Ok(WriteOutcome::Unchanged);
         }
-        let parent = path.parent().expect("absolute host paths have a parent");
-        if !parent.is_dir() {
-            fs::create_dir_all(parent).map_err(io_err(parent))?;
+        if let Some(parent) = Path::new(host_path).parent().and_then(|p| p.to_str()) {
+            self.create_dirs(phase, parent)?;
         }
         let backup = match (&existing, class) {
             (Some(old), FileClass::Sensitive) if old.as_slice() != contents => Some(self.backup(host_path, old)?),
@@ -217,12 +222,14 @@ impl WriteGate {
 
     /// Copies the old content aside, kubeadm-style, under /etc/kubernetes/tmp.
     fn backup(&self, host_path: &str, old: &[u8]) -> Result<String, GateError> {
-        let backup_host = format!("/etc/kubernetes/tmp/kubelift-backup-{}{host_path}", self.backup_stamp);
+        let top_host = format!("{BACKUP_DIR}/kubelift-backup-{}", self.backup_stamp);
+        let backup_host = format!("{top_host}{host_path}");
         let path = self.target(&backup_host)?;
-        let dir = path.parent().expect("has a parent");
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
-        let top = self.target(&format!("/etc/kubernetes/tmp/kubelift-backup-{}", self.backup_stamp))?;
+        // The folder is 0700 before anything is copied into it: backups hold keys.
+        self.create_dirs("backup", &top_host)?;
+        let top = self.target(&top_host)?;
         fs::set_permissions(&top, fs::Permissions::from_mode(0o700)).map_err(io_err(&top))?;
+        self.create_dirs("backup", Path::new(&backup_host).parent().and_then(|p| p.to_str()).expect("has a parent"))?;
         atomic_write(&path, old, 0o600)?;
         Ok(backup_host)
     }
@@ -231,7 +238,7 @@ impl WriteGate {
         let mut journal = self.journal.lock().expect("journal lock");
         fill(journal.record(&self.workflow, phase, target, action));
         if !self.is_dry_run() {
-            self.persist(&journal)?;
+            self.persist(&mut journal)?;
         }
         Ok(())
     }
@@ -241,7 +248,7 @@ impl WriteGate {
         let mut journal = self.journal.lock().expect("journal lock");
         let out = f(&mut journal);
         if !self.is_dry_run() {
-            self.persist(&journal)?;
+            self.persist(&mut journal)?;
         }
         Ok(out)
     }
@@ -250,17 +257,157 @@ impl WriteGate {
         self.journal.lock().expect("journal lock").clone()
     }
 
-    fn persist(&self, journal: &Journal) -> Result<(), GateError> {
+    fn persist(&self, journal: &mut Journal) -> Result<(), GateError> {
+        if self.retired.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(());
+        }
         let path = journal::journal_file(&self.root);
         // A run that changed nothing leaves no trace: a failed join discovery
         // must leave the host exactly as it was.
         if journal.changes.is_empty() && !path.exists() {
             return Ok(());
         }
-        let dir = path.parent().expect("has a parent");
-        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        // The journal's own folders are recorded in it, so reset leaves no trace of them.
+        let dir_host = Path::new(journal::JOURNAL_PATH).parent().and_then(|p| p.to_str()).expect("has a parent");
+        for missing in missing_dirs(&self.root, dir_host) {
+            let on_disk = self.root.join(&missing[1..]);
+            fs::create_dir(&on_disk).map_err(io_err(&on_disk))?;
+            let mode = fs::metadata(&on_disk).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o755);
+            journal.record(&self.workflow, "journal", Target::Directory { path: missing }, Action::Created).mode = Some(format!("{mode:04o}"));
+        }
         atomic_write(&path, &journal.to_json(), 0o600)
     }
+
+    /// Creates the missing folders of `host_dir`, top-down, recording each one,
+    /// so that reset removes exactly the folders kubelift made.
+    fn create_dirs(&self, phase: &str, host_dir: &str) -> Result<(), GateError> {
+        relative(host_dir)?;
+        let base = self.dry_run_dir().unwrap_or(&self.root).to_path_buf();
+        for missing in missing_dirs(&base, host_dir) {
+            let path = base.join(&missing[1..]);
+            match fs::create_dir(&path) {
+                Ok(()) => {}
+                // Another writer made it meanwhile: not ours to record.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(io_err(&path)(e)),
+            }
+            let mode = fs::metadata(&path).map(|m| m.permissions().mode() & 0o7777).unwrap_or(0o755);
+            self.record(phase, Target::Directory { path: missing }, Action::Created, |e| e.mode = Some(format!("{mode:04o}")))?;
+        }
+        Ok(())
+    }
+
+    /// Removes an empty folder (reset); a missing or non-empty one is left and reported by the result.
+    pub fn remove_empty_dir(&self, phase: &str, host_path: &str) -> Result<DirRemoval, GateError> {
+        let path = self.target(host_path)?;
+        match fs::remove_dir(&path) {
+            Ok(()) => {
+                self.record(phase, Target::Directory { path: host_path.into() }, Action::Removed, |_| {})?;
+                Ok(DirRemoval::Removed)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DirRemoval::Missing),
+            // ErrorKind::DirectoryNotEmpty needs Rust 1.83; the crate keeps to 1.80.
+            Err(e) if e.raw_os_error() == Some(libc::ENOTEMPTY) => Ok(DirRemoval::NotEmpty),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    /// Removes everything inside a folder, never crossing into another file
+    /// system (a volume still mounted under /var/lib/kubelet is reported, not
+    /// emptied) and never following symbolic links.
+    pub fn remove_contents(&self, phase: &str, host_path: &str) -> Result<ContentsRemoval, GateError> {
+        let path = self.target(host_path)?;
+        let mut report = ContentsRemoval::default();
+        let Ok(top) = fs::symlink_metadata(&path) else { return Ok(report) };
+        if !top.is_dir() {
+            return Ok(report);
+        }
+        remove_tree_contents(&path, host_path, std::os::unix::fs::MetadataExt::dev(&top), &mut report)?;
+        if report.removed > 0 {
+            self.record(phase, Target::Directory { path: host_path.into() }, Action::Removed, |_| {})?;
+        }
+        Ok(report)
+    }
+
+    /// Removes the journal itself: the last step of reset. Later changes are not saved.
+    pub fn retire_journal(&self) -> Result<(), GateError> {
+        if self.is_dry_run() {
+            return Ok(());
+        }
+        self.retired.store(true, std::sync::atomic::Ordering::SeqCst);
+        let path = journal::journal_file(&self.root);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    pub fn journal_retired(&self) -> bool {
+        self.retired.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// Where kubeadm, and kubelift, keep copies of replaced files.
+pub const BACKUP_DIR: &str = "/etc/kubernetes/tmp";
+
+/// What `remove_empty_dir` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirRemoval {
+    Removed,
+    Missing,
+    NotEmpty,
+}
+
+/// What `remove_contents` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentsRemoval {
+    /// Files, links and folders removed.
+    pub removed: usize,
+    /// Host paths of mount points left in place.
+    pub mount_points: Vec<String>,
+}
+
+/// The folders of `host_dir` (itself included) that do not exist under `base`, top-down.
+fn missing_dirs(base: &Path, host_dir: &str) -> Vec<String> {
+    let mut missing = vec![];
+    let mut current = Some(Path::new(host_dir));
+    while let Some(dir) = current {
+        let Some(text) = dir.to_str() else { break };
+        if text == "/" || base.join(&text[1..]).is_dir() {
+            break;
+        }
+        missing.push(text.to_string());
+        current = dir.parent();
+    }
+    missing.reverse();
+    missing
+}
+
+fn remove_tree_contents(dir: &Path, host_dir: &str, dev: u64, report: &mut ContentsRemoval) -> Result<(), GateError> {
+    use std::os::unix::fs::MetadataExt;
+    for entry in fs::read_dir(dir).map_err(io_err(dir))? {
+        let entry = entry.map_err(io_err(dir))?;
+        let path = entry.path();
+        let host = format!("{}/{}", host_dir.trim_end_matches('/'), entry.file_name().to_string_lossy());
+        let meta = fs::symlink_metadata(&path).map_err(io_err(&path))?;
+        if meta.is_dir() && meta.dev() != dev {
+            report.mount_points.push(host);
+            continue;
+        }
+        if meta.is_dir() {
+            let before = report.mount_points.len();
+            remove_tree_contents(&path, &host, dev, report)?;
+            if report.mount_points.len() == before {
+                fs::remove_dir(&path).map_err(io_err(&path))?;
+                report.removed += 1;
+            }
+        } else {
+            fs::remove_file(&path).map_err(io_err(&path))?;
+            report.removed += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Temporary file in the same directory, fsync, rename over, fsync the directory.
@@ -301,7 +448,12 @@ mod tests {
         assert_eq!(mode_of(&file), 0o600);
         let saved = Journal::load(root.path()).unwrap();
         assert_eq!(saved.written_files(), ["/etc/kubernetes/pki/ca.key"]);
-        assert_eq!(saved.changes[0].sha256.as_deref(), Some(sha256_hex(b"k1").as_str()));
+        let file = saved.changes.iter().find(|e| matches!(e.target, Target::File { .. })).unwrap();
+        assert_eq!(file.sha256.as_deref(), Some(sha256_hex(b"k1").as_str()));
+        // The folders the write made are recorded too, top-down, so reset can remove them.
+        let mut dirs: Vec<String> = saved.changes.iter().filter_map(|e| match &e.target { Target::Directory { path } => Some(path.clone()), _ => None }).collect();
+        dirs.sort();
+        assert_eq!(dirs, ["/etc", "/etc/kubernetes", "/etc/kubernetes/pki", "/var", "/var/lib", "/var/lib/kubelift"]);
     }
 
     #[test]
@@ -309,8 +461,9 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let gate = WriteGate::apply(root.path(), "init").unwrap();
         gate.write("p", "/a/b", b"x", 0o644, FileClass::Plain).unwrap();
+        let before = gate.journal().changes.len();
         assert_eq!(gate.write("p", "/a/b", b"x", 0o644, FileClass::Plain).unwrap(), WriteOutcome::Unchanged);
-        assert_eq!(gate.journal().changes.len(), 1);
+        assert_eq!(gate.journal().changes.len(), before);
     }
 
     #[test]
@@ -336,6 +489,26 @@ mod tests {
         assert!(gate.dry_run_dir().unwrap().join("etc/kubernetes/admin.conf").exists());
         assert_eq!(gate.read("/etc/host-file").unwrap().as_deref(), Some(&b"host"[..]));
         assert!(!journal::journal_file(root.path()).exists());
+    }
+
+    #[test]
+    fn contents_removal_stays_on_its_file_system_and_journal_retires() {
+        let root = tempfile::tempdir().unwrap();
+        let gate = WriteGate::apply(root.path(), "init").unwrap();
+        gate.write("p", "/var/lib/etcd/member/snap/db", b"x", 0o600, FileClass::Plain).unwrap();
+        fs::create_dir_all(root.path().join("outside")).unwrap();
+        fs::write(root.path().join("outside/keep"), b"k").unwrap();
+        std::os::unix::fs::symlink(root.path().join("outside"), root.path().join("var/lib/etcd/link")).unwrap();
+        let report = gate.remove_contents("reset", "/var/lib/etcd").unwrap();
+        assert_eq!(report.removed, 4, "member, snap, db and the link itself");
+        assert!(root.path().join("outside/keep").exists(), "links are removed, never followed");
+        assert!(root.path().join("var/lib/etcd").is_dir(), "the folder itself stays");
+        assert_eq!(gate.remove_empty_dir("reset", "/var/lib/etcd").unwrap(), DirRemoval::Removed);
+        assert_eq!(gate.remove_empty_dir("reset", "/var/lib").unwrap(), DirRemoval::NotEmpty);
+        gate.retire_journal().unwrap();
+        assert!(!journal::journal_file(root.path()).exists());
+        gate.write("p", "/x", b"y", 0o644, FileClass::Plain).unwrap();
+        assert!(!journal::journal_file(root.path()).exists(), "a retired journal is not written back");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::engine::journal::{Action, Target};
 pub enum Settings {
     Init(Arc<InitSettings>),
     Join(Arc<JoinSettings>),
+    Reset(Arc<crate::reset::ResetSettings>),
 }
 
 /// Answers the questions a phase cannot settle from the configuration.
@@ -74,6 +75,7 @@ impl Context {
         match &self.settings {
             Settings::Init(s) => Some(s.clone()),
             Settings::Join(_) => self.get_shared::<ClusterView>().map(|v| v.0.clone()),
+            Settings::Reset(_) => None,
         }
     }
 
@@ -111,6 +113,7 @@ impl PhaseError {
         match self {
             PhaseError::Failed { hint, .. } => hint.clone(),
             PhaseError::NotAvailable { .. } => "run the workflow with --dry-run to see what it would do, or --skip-phases to leave this phase out".into(),
+            PhaseError::Decision { config_key, .. } if config_key.starts_with("--") => format!("pass {config_key} and run again"),
             PhaseError::Decision { config_key, .. } => format!("set {config_key} in the config file (or its flag) and run again"),
         }
     }
@@ -164,6 +167,7 @@ impl PhaseCtx<'_> {
             Settings::Join(_) => self.ctx.get_shared::<ClusterView>().map(|v| v.0.clone()).ok_or_else(|| {
                 PhaseError::failed(format!("phase {} needs the cluster's configuration, which discovery reads", self.phase), "run the discovery phase first (do not skip it)")
             }),
+            Settings::Reset(_) => Err(PhaseError::failed(format!("phase {} belongs to init or join", self.phase), "run it with `kubelift phase` under init")),
         }
     }
 

@@ -18,6 +18,10 @@ pub struct RunOptions {
     pub config_fingerprint: String,
     /// Test hook: fail this phase as if its work had failed.
     pub fail_at: Option<String>,
+    /// Keep no progress of this workflow in the journal (reset: it runs every
+    /// phase every time, and a run that stops at its question must leave the
+    /// journal exactly as it was).
+    pub ephemeral: bool,
 }
 
 /// How a run ended, for the caller's exit code.
@@ -148,6 +152,9 @@ async fn execute(selected: &[&dyn Phase], plan: &[Disposition], ctx: &Context, o
 }
 
 fn save(ctx: &Context, opts: &RunOptions, state: &mut WorkflowState) {
+    if opts.ephemeral {
+        return;
+    }
     state.updated = now();
     let snapshot = state.clone();
     if let Err(e) = ctx.gate.update_journal(|j| j.workflows.insert(opts.workflow.clone(), snapshot)) {

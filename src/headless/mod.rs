@@ -99,7 +99,8 @@ impl TextRenderer {
                 self.err(format!("error [{phase}]: {error}\n  hint: {hint}"));
             }
             Event::DecisionNeeded { question, choices, config_key, .. } => {
-                self.err(format!("decision needed: {question}\n  choices: {}\n  answer it with {config_key} in the config file", choices.join(", ")));
+                let how = if config_key.starts_with("--") { format!("pass {config_key}") } else { format!("answer it with {config_key} in the config file") };
+                self.err(format!("decision needed: {question}\n  choices: {}\n  {how}", choices.join(", ")));
             }
             Event::ConfigInvalid { file, errors } => {
                 self.err(format!("{file}: {} error{}", errors.len(), if errors.len() == 1 { "" } else { "s" }));

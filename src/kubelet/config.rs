@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::config::{duration, InitSettings};
-use crate::manifests::yaml;
+
 
 use super::{node_local_cri_socket, NodeFacts};
 
@@ -55,7 +55,7 @@ pub fn render(settings: &InitSettings, node: &dyn NodeFacts, warnings: &mut Vec<
     if node_local_cri_socket(settings) {
         config["containerRuntimeEndpoint"] = json!(settings.init.node_registration.cri_socket);
     }
-    Ok(yaml::to_string(&config))
+    Ok(crate::goyaml::to_string(&config))
 }
 
 /// /var/lib/kubelet/instance-config.yaml: the node's own CRI endpoint

@@ -7,7 +7,7 @@ mod apiserver;
 mod controller_manager;
 mod etcd;
 mod scheduler;
-pub mod yaml;
+
 
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -127,14 +127,14 @@ pub fn render(component: Component, settings: &InitSettings, inputs: &Inputs<'_>
         Component::Scheduler => scheduler::pod(settings, inputs),
         Component::Etcd => etcd::pod(settings, etcd::Membership::New)?,
     };
-    Ok(Manifest { component, path: component.path(), yaml: yaml::to_string(&pod.to_value()), warnings })
+    Ok(Manifest { component, path: component.path(), yaml: crate::goyaml::to_string(&pod.to_value()), warnings })
 }
 
 /// The etcd manifest of a member joining an existing cluster (`members`: name
 /// and peer URL of every member, this one included, as MemberAdd returned them).
 pub fn render_joining_etcd(settings: &InitSettings, members: &[(String, String)]) -> Result<Manifest, ManifestError> {
     let pod = etcd::pod(settings, etcd::Membership::Join(members))?;
-    Ok(Manifest { component: Component::Etcd, path: Component::Etcd.path(), yaml: yaml::to_string(&pod.to_value()), warnings: vec![] })
+    Ok(Manifest { component: Component::Etcd, path: Component::Etcd.path(), yaml: crate::goyaml::to_string(&pod.to_value()), warnings: vec![] })
 }
 
 // ---------------------------------------------------------------------------

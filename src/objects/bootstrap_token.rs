@@ -10,7 +10,8 @@ use k8s_openapi::ByteString;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-use super::{base64, goyaml, meta, rbac, string_map, AnyObject, ObjectError, KUBE_PUBLIC, KUBE_SYSTEM};
+use crate::goyaml;
+use super::{base64, meta, rbac, string_map, AnyObject, ObjectError, KUBE_PUBLIC, KUBE_SYSTEM};
 use crate::config::{duration, BootstrapToken, InitSettings};
 use crate::secret::SecretString;
 

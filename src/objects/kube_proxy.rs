@@ -5,7 +5,8 @@ use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::ConfigMap;
 use serde_json::Value;
 
-use super::{from_asset, goyaml, image, meta, rbac, sign_config_map, string_map, AnyObject, Behaviour, ObjectError, KUBE_SYSTEM};
+use crate::goyaml;
+use super::{from_asset, image, meta, rbac, sign_config_map, string_map, AnyObject, Behaviour, ObjectError, KUBE_SYSTEM};
 use crate::config::InitSettings;
 
 const CONFIG_SKELETON: &str = include_str!("../../assets/addons/kube-proxy-config-v1alpha1.yaml");

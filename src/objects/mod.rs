@@ -15,7 +15,7 @@
 pub mod behaviour;
 pub mod bootstrap_token;
 pub mod coredns;
-pub mod goyaml;
+
 pub mod kube_proxy;
 pub mod mark_control_plane;
 pub mod pod_network;

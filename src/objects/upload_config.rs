@@ -7,7 +7,8 @@
 use k8s_openapi::api::core::v1::ConfigMap;
 use serde_json::{json, Value};
 
-use super::{goyaml, meta, rbac, sign_config_map, string_map, AnyObject, Behaviour, ObjectError, KUBE_SYSTEM};
+use crate::goyaml;
+use super::{meta, rbac, sign_config_map, string_map, AnyObject, Behaviour, ObjectError, KUBE_SYSTEM};
 use crate::config::args::{ArgsStyle, ExtraArgs};
 use crate::config::{duration, ApiVersion, ClusterConfiguration, InitSettings};
 

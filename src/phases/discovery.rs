@@ -28,7 +28,7 @@ pub struct Discovered {
 pub fn join_settings(ctx: &Context) -> Result<&JoinSettings, PhaseError> {
     match &ctx.settings {
         Settings::Join(j) => Ok(j),
-        Settings::Init(_) => Err(PhaseError::failed("this phase belongs to join", "run it with `kubelift join`")),
+        Settings::Init(_) | Settings::Reset(_) => Err(PhaseError::failed("this phase belongs to join", "run it with `kubelift join`")),
     }
 }
 

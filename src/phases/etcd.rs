@@ -15,7 +15,7 @@ pub const DATA_DIR_MODE: u32 = 0o700;
 fn data_dir(ctx: &Context) -> Option<String> {
     match &ctx.settings {
         Settings::Init(s) => etcd_data_dir(s).map(str::to_string),
-        Settings::Join(_) => None,
+        Settings::Join(_) | Settings::Reset(_) => None,
     }
 }
 

@@ -92,7 +92,7 @@ impl Kubeconfig {
     fn applies(&self, ctx: &Context) -> bool {
         match &ctx.settings {
             Settings::Init(s) => self.name != "super-admin" || has_super_admin(&s.cluster.kubernetes_version),
-            Settings::Join(_) => self.name != "super-admin",
+            Settings::Join(_) | Settings::Reset(_) => self.name != "super-admin",
         }
     }
 

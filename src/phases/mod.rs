@@ -9,6 +9,7 @@ pub mod kubelet_finalize;
 pub mod kubelet_start;
 pub mod mark_control_plane;
 pub mod preflight;
+pub mod reset;
 pub mod upload_certs;
 pub mod upload_config;
 pub mod wait_control_plane;

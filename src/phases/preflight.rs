@@ -37,6 +37,7 @@ impl Phase for Preflight {
         let (mut input, ignored) = match &ctx.ctx.settings {
             Settings::Init(s) => (CheckInput::for_init(s, &sockets), s.init.node_registration.ignore_preflight_errors.clone()),
             Settings::Join(j) => (CheckInput::for_join(j, &sockets), j.join.node_registration.ignore_preflight_errors.clone()),
+            Settings::Reset(_) => return Err(PhaseError::failed("init's preflight phase does not run under reset", "reset has its own preflight phase")),
         };
         input.dry_run = dry_run;
         if input.cri_socket.is_none() {

@@ -413,7 +413,7 @@ fn preflight_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Action::Recheck => return start_checks(app),
         Action::Fix => {
             if let Some(c) = app.preflight.selected_check() {
-                return vec![Cmd::PreviewFix(c.name.clone())];
+                return vec![Cmd::PreviewFix(c.auto.clone().unwrap_or_else(|| c.name.clone()))];
             }
         }
         Action::Ignore => {

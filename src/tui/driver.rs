@@ -25,6 +25,43 @@ pub trait Fixer: Send + Sync {
     fn apply(&self, check: &str) -> Result<Vec<String>, String>;
 }
 
+/// The preflight catalogue's safe fixes (crate::preflight::fix), through the
+/// write gate and the journal, so that reset can undo them.
+pub struct PreflightFixer {
+    root: std::path::PathBuf,
+    dry_run: bool,
+    input: crate::preflight::CheckInput,
+}
+
+impl PreflightFixer {
+    pub fn new(root: &std::path::Path, dry_run: bool) -> PreflightFixer {
+        let host = crate::config::HostDefaults::detect(root);
+        let settings = crate::config::InitSettings::empty().resolve(&host).unwrap_or_else(|_| crate::config::init_defaults(crate::config::ApiVersion::V1beta4));
+        let input = crate::preflight::CheckInput::for_init(&settings, &host.cri_sockets);
+        PreflightFixer { root: root.to_path_buf(), dry_run, input }
+    }
+
+    fn plan(&self, fix: &str) -> Result<crate::preflight::fix::FixPlan, String> {
+        let host = crate::preflight::RealHost::new(&self.root);
+        crate::preflight::fix::plan(fix, &host, &self.input)?.ok_or_else(|| format!("{fix}: nothing to change; press r to check again"))
+    }
+}
+
+impl Fixer for PreflightFixer {
+    fn preview(&self, fix: &str) -> Result<Vec<String>, String> {
+        let plan = self.plan(fix)?;
+        Ok(plan.changes().iter().map(|c| c.describe()).chain(plan.detail.iter().cloned()).collect())
+    }
+
+    fn apply(&self, fix: &str) -> Result<Vec<String>, String> {
+        let plan = self.plan(fix)?;
+        let gate = if self.dry_run { WriteGate::dry_run(&self.root, "preflight") } else { WriteGate::apply(&self.root, "preflight") }.map_err(|e| e.to_string())?;
+        let host = crate::preflight::RealHost::new(&self.root);
+        let run_commands = !self.dry_run && self.root == std::path::Path::new("/");
+        crate::preflight::fix::apply(&plan, &gate, &host, crate::preflight::fix::FixOptions { run_commands })
+    }
+}
+
 /// The fixer of a build without the check catalogue: it says so, and how to go on.
 pub struct NoFixes;
 

@@ -1,7 +1,7 @@
 //! The join wizard: the API server endpoint, token and CA hash (format checks
 //! by the foundation's join validator, beside each field), then the join run.
-//! The join workflow is not built yet: submitting says so plainly, and shows
-//! the equivalent `kubeadm join` that works meanwhile.
+//! The join runs headless for now: submitting says so plainly, and shows
+//! the `kubelift join` command line that runs it headless with the same answers.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -119,7 +119,7 @@ impl Join {
     /// The same join as a kubeadm command line.
     pub fn kubeadm_command(&self) -> String {
         let v = |i: usize| self.form.value(i).trim().to_string();
-        let mut cmd = format!("kubeadm join {} --token {}", v(ENDPOINT), v(TOKEN));
+        let mut cmd = format!("kubelift join {} --non-interactive --token {}", v(ENDPOINT), v(TOKEN));
         for hash in v(CA_HASH).split(',').map(str::trim).filter(|h| !h.is_empty()) {
             cmd.push_str(&format!(" --discovery-token-ca-cert-hash {hash}"));
         }

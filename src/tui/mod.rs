@@ -33,7 +33,7 @@ use crate::cli::args::{Global, InitArgs, JoinArgs};
 use crate::cli::workflow;
 use crate::exit;
 use app::{App, Screen, Session};
-use driver::{Driver, NoFixes};
+use driver::{Driver, PreflightFixer};
 use host::HostFacts;
 
 /// `kubelift init` at a terminal.
@@ -65,7 +65,7 @@ fn start(g: &Global, init_args: &InitArgs, join_args: &JoinArgs, screen: Screen,
     let mut app = App::new(session, join_args, theme::Theme::from_env());
     app.screen = screen;
     let global = g.clone();
-    let result = workflow::runtime().block_on(run::run(app, move |tx, started| Driver::new(global, crate::phases::init, Arc::new(NoFixes), tx, started)));
+    let result = workflow::runtime().block_on(run::run(app, move |tx, started| Driver::new(global.clone(), crate::phases::init, Arc::new(PreflightFixer::new(&global.root, global.dry_run)), tx, started)));
     match result {
         Ok(app) => farewell(&app),
         Err(e) => {

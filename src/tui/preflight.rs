@@ -20,6 +20,8 @@ pub struct Check {
     pub message: String,
     pub why: String,
     pub fix: Option<String>,
+    /// The fix kubelift can apply itself (`--fix=NAME`), when there is one.
+    pub auto: Option<String>,
 }
 
 /// Something the preflight phase said besides its checks.
@@ -54,11 +56,12 @@ impl Preflight {
         match event {
             Event::CheckResult { name, severity, status, message, why, fix, .. } => {
                 let status = if self.ignored.contains(&name) && status == CheckStatus::Failed { CheckStatus::Ignored } else { status };
+                let auto = fix.as_ref().and_then(|f| f.auto.clone());
                 let fix = fix.map(|f| match f.auto {
                     Some(auto) => format!("{} (kubelift can do it: Fix, or `kubelift preflight --fix={auto}`)", f.how),
                     None => f.how,
                 });
-                self.checks.push(Check { name, severity: severity.as_str().into(), status: status.as_str().into(), message, why, fix });
+                self.checks.push(Check { name, severity: severity.as_str().into(), status: status.as_str().into(), message, why, fix, auto });
             }
             Event::Warning { message, hint, .. } => self.notes.push(Note { failed: false, text: message, hint }),
             Event::PhaseFailed { error, hint, .. } => self.notes.push(Note { failed: true, text: error, hint: Some(hint) }),
@@ -94,7 +97,7 @@ impl Preflight {
     }
 
     pub fn can_fix(&self) -> bool {
-        self.selected_check().is_some_and(|c| c.fix.is_some() && c.status != "passed")
+        self.selected_check().is_some_and(|c| c.auto.is_some() && c.status != "passed")
     }
 
     pub fn can_ignore(&self) -> bool {

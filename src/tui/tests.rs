@@ -72,7 +72,7 @@ fn check(name: &str, severity: &str, status: &str, fix: Option<&str>) -> Event {
         },
         message: format!("{name}: {status}"),
         why: format!("{name} matters because the kubelet depends on it"),
-        fix: fix.map(|how| CheckFix { how: how.into(), auto: None }),
+        fix: fix.map(|how| CheckFix { how: how.into(), auto: Some(name.into()) }),
     }
 }
 

@@ -4,3 +4,4 @@
 #![allow(dead_code)]
 
 pub mod e2e;
+pub mod tree;
