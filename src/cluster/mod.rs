@@ -2,6 +2,7 @@
 //! apply with an honest outcome, retries with backoff, health endpoints.
 
 pub mod error;
+pub mod etcd;
 
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};

@@ -410,8 +410,12 @@ impl JoinSettings {
         if let Some(t) = o.tls_bootstrap_token.clone().or_else(|| o.token.clone()) {
             j.discovery.tls_bootstrap_token = t;
         }
-        if o.control_plane || o.certificate_key.is_some() || o.advertise_address.is_some() || o.bind_port.is_some() {
-            let cp = j.control_plane.get_or_insert_with(Default::default);
+        // As kubeadm: only --control-plane (or controlPlane in the file) makes a
+        // control-plane join; the address, port and key flags refine it.
+        if o.control_plane {
+            j.control_plane.get_or_insert_with(Default::default);
+        }
+        if let Some(cp) = &mut j.control_plane {
             set(&mut cp.local_api_endpoint.advertise_address, &o.advertise_address);
             if let Some(p) = o.bind_port {
                 cp.local_api_endpoint.bind_port = i64::from(p);

@@ -69,6 +69,16 @@ impl Context {
         shared.get(&std::any::TypeId::of::<T>()).and_then(|v| v.clone().downcast::<T>().ok())
     }
 
+    /// The cluster's settings without a phase at hand (plans): init's own, or
+    /// for join the view discovery built, once discovery has run.
+    pub fn cluster_settings(&self) -> Option<Arc<InitSettings>> {
+        match &self.settings {
+            Settings::Init(s) => Some(s.clone()),
+            Settings::Join(_) => self.get_shared::<ClusterView>().map(|v| v.0.clone()),
+            Settings::Reset(_) => None,
+        }
+    }
+
     /// Stores the run's value of type `T`, replacing an earlier one.
     pub fn set_shared<T: Send + Sync + 'static>(&self, value: T) {
         self.shared.lock().expect("shared state lock").insert(std::any::TypeId::of::<T>(), Arc::new(value));

@@ -18,7 +18,15 @@ pub fn data_dir(settings: &InitSettings) -> Option<&str> {
     settings.cluster.etcd.local.as_ref().map(|l| l.data_dir.as_str())
 }
 
-pub(super) fn pod(settings: &InitSettings) -> Result<StaticPod, ManifestError> {
+/// How this member starts: the first of a new cluster, or one joining an
+/// existing cluster whose members (name, peer URL) it lists, itself included.
+#[derive(Debug, Clone, Copy)]
+pub enum Membership<'a> {
+    New,
+    Join(&'a [(String, String)]),
+}
+
+pub(super) fn pod(settings: &InitSettings, membership: Membership<'_>) -> Result<StaticPod, ManifestError> {
     let local = settings.cluster.etcd.local.as_ref().ok_or_else(|| ManifestError {
         component: NAME,
         message: "etcd is external (etcd.external is set), so there is no local etcd to run".into(),
@@ -50,7 +58,7 @@ pub(super) fn pod(settings: &InitSettings) -> Result<StaticPod, ManifestError> {
     Ok(StaticPod {
         name: NAME,
         image: image(etcd_repository(settings, local), NAME, etcd_tag(settings, local)),
-        command: flags(settings, local, &addr, loopback).command(NAME, &local.extra_args),
+        command: flags(settings, local, &addr, loopback, membership).command(NAME, &local.extra_args),
         // etcd gets no proxy variables, only the user's extraEnvs (v1beta4).
         env: merge_env(&[], &local.extra_envs),
         liveness: Some(probe(ProbeKind::Liveness, &endpoint, liveness_path, settings)),
@@ -72,7 +80,7 @@ fn etcd_tag<'a>(s: &'a InitSettings, local: &'a LocalEtcd) -> &'a str {
     if local.image_tag.is_empty() { &s.version_info().etcd } else { &local.image_tag }
 }
 
-fn flags(s: &InitSettings, local: &LocalEtcd, addr: &str, loopback: &str) -> Flags {
+fn flags(s: &InitSettings, local: &LocalEtcd, addr: &str, loopback: &str, membership: Membership<'_>) -> Flags {
     let node = &s.init.node_registration.name;
     let client_url = format!("https://{}", join_host_port(addr, CLIENT_PORT));
     let peer_url = format!("https://{}", join_host_port(addr, PEER_PORT));
@@ -93,7 +101,15 @@ fn flags(s: &InitSettings, local: &LocalEtcd, addr: &str, loopback: &str) -> Fla
     f.set("peer-client-cert-auth", "true");
     f.set("snapshot-count", "10000");
     f.set("listen-metrics-urls", format!("http://{}", join_host_port(loopback, METRICS_PORT)));
-    f.set("initial-cluster", format!("{node}={peer_url}"));
+    match membership {
+        Membership::New => f.set("initial-cluster", format!("{node}={peer_url}")),
+        // kubeadm (§3.6): the member list MemberAdd returned, and "existing" so
+        // that etcd joins the cluster instead of bootstrapping a new one.
+        Membership::Join(members) => {
+            f.set("initial-cluster", members.iter().map(|(name, url)| format!("{name}={url}")).collect::<Vec<_>>().join(","));
+            f.set("initial-cluster-state", "existing");
+        }
+    }
     for (name, value) in &s.version_info().etcd_extra_args {
         f.set(name, value.clone());
     }

@@ -17,6 +17,7 @@ use crate::config::{EnvVar, HostPathMount, InitSettings};
 use crate::engine::WriteGate;
 
 pub use etcd::data_dir as etcd_data_dir;
+pub use etcd::{Membership as EtcdMembership, ADVERTISE_CLIENT_URLS_ANNOTATION};
 
 /// Where kubeadm's static Pod manifests live.
 pub const MANIFESTS_DIR: &str = "/etc/kubernetes/manifests";
@@ -124,9 +125,16 @@ pub fn render(component: Component, settings: &InitSettings, inputs: &Inputs<'_>
         Component::ApiServer => apiserver::pod(settings, inputs, &mut warnings)?,
         Component::ControllerManager => controller_manager::pod(settings, inputs),
         Component::Scheduler => scheduler::pod(settings, inputs),
-        Component::Etcd => etcd::pod(settings)?,
+        Component::Etcd => etcd::pod(settings, etcd::Membership::New)?,
     };
     Ok(Manifest { component, path: component.path(), yaml: crate::goyaml::to_string(&pod.to_value()), warnings })
+}
+
+/// The etcd manifest of a member joining an existing cluster (`members`: name
+/// and peer URL of every member, this one included, as MemberAdd returned them).
+pub fn render_joining_etcd(settings: &InitSettings, members: &[(String, String)]) -> Result<Manifest, ManifestError> {
+    let pod = etcd::pod(settings, etcd::Membership::Join(members))?;
+    Ok(Manifest { component: Component::Etcd, path: Component::Etcd.path(), yaml: crate::goyaml::to_string(&pod.to_value()), warnings: vec![] })
 }
 
 // ---------------------------------------------------------------------------

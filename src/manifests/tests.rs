@@ -241,3 +241,23 @@ fn external_ca_leaves_signing_flags_empty() {
     .unwrap();
     assert_eq!(flag(&cmd, "cluster-signing-cert-file"), [""]);
 }
+
+#[test]
+fn a_joining_etcd_member_lists_the_cluster_and_joins_it() {
+    let s = settings("v1.24.0");
+    let first: Vec<String> = serde_yaml::from_value(container(Component::Etcd, &s)["command"].clone()).unwrap();
+    assert_eq!(flag(&first, "initial-cluster"), ["cp1=https://10.0.0.5:2380"]);
+    assert!(flag(&first, "initial-cluster-state").is_empty(), "a new cluster's member does not say `new` (kubeadm leaves the default)");
+
+    let members = [("cp0".to_string(), "https://10.0.0.4:2380".to_string()), ("cp1".to_string(), "https://10.0.0.5:2380".to_string())];
+    let joining = render_joining_etcd(&s, &members).unwrap();
+    let pod: serde_yaml::Value = serde_yaml::from_str(&joining.yaml).unwrap();
+    let cmd: Vec<String> = serde_yaml::from_value(pod["spec"]["containers"][0]["command"].clone()).unwrap();
+    assert_eq!(flag(&cmd, "initial-cluster"), ["cp0=https://10.0.0.4:2380,cp1=https://10.0.0.5:2380"]);
+    assert_eq!(flag(&cmd, "initial-cluster-state"), ["existing"]);
+    // Everything else is the first member's manifest, flags still sorted.
+    let rest = |c: &[String]| c.iter().filter(|a| !a.starts_with("--initial-cluster")).cloned().collect::<Vec<_>>();
+    assert_eq!(rest(&cmd), rest(&first));
+    let pos = |n: &str| cmd.iter().position(|a| a.starts_with(&format!("--{n}="))).unwrap();
+    assert!(pos("initial-cluster") < pos("initial-cluster-state") && pos("initial-cluster-state") < pos("key-file"));
+}

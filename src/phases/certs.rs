@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::config::InitSettings;
-use crate::engine::{Change, Context, FileClass, Phase, PhaseCtx, PhaseError, Settings};
+use crate::engine::{Change, Context, FileClass, Phase, PhaseCtx, PhaseError};
 use crate::pki::{self, CertSpec, Certificate, KeyAlgorithm, KeyPair, KeyPool, PkiInputs};
 
 /// kubeadm's certs sub-phases in order: (phase name, file base name under the
@@ -50,10 +50,8 @@ pub fn phases() -> Vec<Box<dyn Phase>> {
 }
 
 pub fn cert_dir(ctx: &Context) -> String {
-    match &ctx.settings {
-        Settings::Init(s) => s.cluster.certificates_dir.clone(),
-        Settings::Join(_) | Settings::Reset(_) => crate::config::defaults::DEFAULT_CERT_DIR.into(),
-    }
+    // For join, the cluster's certificatesDir once discovery has read it.
+    ctx.cluster_settings().map(|s| s.cluster.certificates_dir.clone()).unwrap_or_else(|| crate::config::defaults::DEFAULT_CERT_DIR.into())
 }
 
 /// Which CA signs a certificate (None for CAs and the service-account key).
@@ -155,7 +153,7 @@ impl Cert {
     }
 
     fn applies(&self, ctx: &Context) -> bool {
-        let external_etcd = matches!(&ctx.settings, Settings::Init(s) if s.cluster.etcd.external.is_some());
+        let external_etcd = ctx.cluster_settings().is_some_and(|s| s.cluster.etcd.external.is_some());
         !(external_etcd && (self.base.starts_with("etcd/") || self.name == "apiserver-etcd-client"))
     }
 

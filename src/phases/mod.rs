@@ -14,6 +14,8 @@ pub mod upload_certs;
 pub mod upload_config;
 pub mod wait_control_plane;
 pub mod control_plane;
+pub mod control_plane_join;
+pub mod control_plane_prepare;
 pub mod discovery;
 pub mod etcd;
 
@@ -22,9 +24,16 @@ use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
 use crate::objects::{self, AnyObject, InitInputs, ObjectError, PhaseObjects};
 
 /// kubeadm's `join` phases, in kubeadm's order, with discovery made a phase
-/// of its own (kubeadm runs it lazily inside preflight).
+/// of its own (kubeadm runs it lazily inside preflight) and, as kubeadm does
+/// from v1.30, a wait for this node's API server before it is marked. The
+/// control-plane phases do nothing for a worker.
 pub fn join() -> Vec<Box<dyn Phase>> {
-    vec![Box::new(preflight::Preflight), Box::new(discovery::Discovery), Box::new(kubelet_start::JoinKubeletStart)]
+    let mut phases: Vec<Box<dyn Phase>> = vec![Box::new(preflight::Preflight), Box::new(discovery::Discovery)];
+    phases.extend(control_plane_prepare::phases());
+    phases.push(Box::new(control_plane_join::CheckEtcd));
+    phases.push(Box::new(kubelet_start::JoinKubeletStart));
+    phases.extend(control_plane_join::phases());
+    phases
 }
 
 /// kubeadm's `init` phases, in the order kubeadm runs them (v1.24).

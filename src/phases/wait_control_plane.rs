@@ -50,7 +50,7 @@ async fn probes(ctx: &PhaseCtx<'_>, s: &InitSettings) -> Result<Vec<Probe>, Phas
 }
 
 /// The evidence for a component: its static Pod log under /var/log/pods.
-fn finding(ctx: &PhaseCtx<'_>, component: &str, health: &str) -> Finding {
+pub(super) fn finding(ctx: &PhaseCtx<'_>, component: &str, health: &str) -> Finding {
     let evidence = ctx.gate().source("/var/log/pods").map(|dir| diagnose::static_pod_log(&dir, component, LOG_LINES)).unwrap_or_default();
     Finding::new(component, health, evidence)
 }
@@ -70,7 +70,7 @@ async fn bind_cluster_admins(ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
 
 const SUPER_ADMIN_CONF: &str = "/etc/kubernetes/super-admin.conf";
 
-fn failure(findings: &[Finding], timeout: Duration) -> PhaseError {
+pub(super) fn failure(findings: &[Finding], timeout: Duration) -> PhaseError {
     let mut message = format!("the control plane did not become healthy within {}:", crate::config::duration::format(timeout));
     for f in findings {
         message.push_str(&format!("\n  {}", f.summary()));
