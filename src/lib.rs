@@ -22,3 +22,4 @@ pub mod discovery;
 pub mod preflight;
 pub mod kubeconfig;
 pub mod join;
+pub mod csr;

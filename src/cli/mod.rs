@@ -2,6 +2,7 @@
 
 pub mod args;
 mod config_cmd;
+mod csr_cmd;
 mod logging;
 mod preflight_cmd;
 mod workflow;
@@ -11,7 +12,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::exit;
-use args::{Cli, Command, CsrAction, Global, Output};
+use args::{Cli, Command, Global, Output};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -46,16 +47,7 @@ fn dispatch(cli: Cli) -> u8 {
         Command::Reset(_) => not_available("`kubelift reset`", "it arrives with the day-2 issue; the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote"),
         Command::Token(_) => not_available("`kubelift token`", "it arrives with the control-plane bring-up issue"),
         Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
-        Command::Csr(args) => {
-            let what = match args.action {
-                None => "the CSR screen of `kubelift csr`",
-                Some(CsrAction::List) => "`kubelift csr list`",
-                Some(CsrAction::Approve { .. }) => "`kubelift csr approve`",
-                Some(CsrAction::Deny { .. }) => "`kubelift csr deny`",
-                Some(CsrAction::Watch { .. }) => "`kubelift csr watch`",
-            };
-            not_available(what, "`kubectl get csr` and `kubectl certificate approve` work meanwhile")
-        }
+        Command::Csr(args) => csr_cmd::run(g, &args),
         Command::Preflight(args) => preflight_cmd::run(g, &args),
     }
 }
