@@ -98,7 +98,8 @@ pub struct Decoded {
     pub organizations: Vec<String>,
     pub sans: Sans,
     pub key: KeyInfo,
-    /// `Err` with the reason when the request's self-signature does not verify.
+    /// `Err` with the reason when the request's self-signature does not
+    /// verify; the reason starts with "not verifiable" when it could not be checked.
     pub signature: Result<(), String>,
 }
 
@@ -141,6 +142,7 @@ pub fn decode_der(der: &[u8]) -> Result<Decoded, DecodeError> {
     let signature = req.verify_signature().map_err(|e| match &key {
         // aws-lc verifies no RSA signature under 2048 bits.
         KeyInfo::Rsa { bits } if *bits < 2048 => format!("not verifiable: RSA keys under 2048 bits are refused ({e})"),
+        _ if matches!(e, x509_parser::error::X509Error::SignatureUnsupportedAlgorithm) => format!("not verifiable: kubelift cannot check this signature algorithm ({e})"),
         _ => format!("{e}"),
     });
     Ok(Decoded {

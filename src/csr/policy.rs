@@ -266,6 +266,7 @@ fn fail(id: &'static str, detail: String) -> Check {
 fn signature(d: &Decoded) -> Check {
     match &d.signature {
         Ok(()) => pass("signature", "the request is signed by the key it carries".into()),
+        Err(e) if e.starts_with("not verifiable") => fail("signature", format!("the self-signature is {e}")),
         Err(e) => fail("signature", format!("the self-signature does not verify ({e}): the requester may not hold the private key")),
     }
 }
