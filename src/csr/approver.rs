@@ -83,6 +83,9 @@ impl Approver {
     /// been listed once: a serving request judged without its Node would fail.
     pub fn update(&mut self, update: Update) -> Vec<Planned> {
         let synced_now = matches!(update, Update::CsrSynced | Update::NodesSynced);
+        if let Update::CsrDeleted(name) = &update {
+            self.left.remove(name);
+        }
         match update {
             Update::CsrSynced => self.csrs_synced = true,
             Update::NodesSynced => self.nodes_synced = true,

@@ -294,7 +294,8 @@ impl CsrList {
     /// The filtered, sorted order (computed here when stale).
     fn view(&mut self) -> &[usize] {
         if self.view.is_none() {
-            let mut view: Vec<usize> = (0..self.entries.len()).filter(|i| self.matches(&self.entries[*i])).collect();
+            let needle = self.filter.text.to_lowercase();
+            let mut view: Vec<usize> = (0..self.entries.len()).filter(|i| self.matches(&self.entries[*i], &needle)).collect();
             let (key, descending) = (self.sort.key, self.sort.descending);
             view.sort_by(|a, b| {
                 let o = compare(&self.entries[*a], &self.entries[*b], key);
@@ -306,11 +307,12 @@ impl CsrList {
         self.view.as_deref().unwrap_or_default()
     }
 
-    fn matches(&self, e: &Entry) -> bool {
+    /// `needle`: the filter text, lower-cased once per view.
+    fn matches(&self, e: &Entry, needle: &str) -> bool {
         let f = &self.filter;
         (f.scope == Scope::All || e.request.is_pending())
             && f.signer.as_ref().map_or(true, |s| *s == e.request.signer)
-            && (f.text.is_empty() || e.search.contains(&f.text.to_lowercase()))
+            && (needle.is_empty() || e.search.contains(needle))
     }
 
     pub fn visible_len(&mut self) -> usize {
