@@ -14,6 +14,7 @@ pub mod exit;
 pub mod headless;
 pub mod pki;
 pub mod cli;
+pub mod tui;
 pub mod manifests;
 pub mod kubelet;
 pub mod cluster;

@@ -18,6 +18,5 @@ fn kubeadm_made_control_plane_serves_in_a_test_host() {
     }
     host.start_kubelet(&bins);
     host.wait_ready(Duration::from_secs(90));
-    let nodes = host.kubectl("/etc/kubernetes/admin.conf", &["get", "nodes", "-o", "name"]);
-    assert!(String::from_utf8_lossy(&nodes.stdout).contains("node/cp1"), "{nodes:?}");
+    host.wait_for_node("cp1", Duration::from_secs(30));
 }

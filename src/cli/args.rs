@@ -150,20 +150,26 @@ pub struct JoinArgs {
     /// The API server to discover the cluster through (host:port)
     #[arg(value_name = "ENDPOINT")]
     pub endpoint: Option<String>,
-    /// A kubeadm JoinConfiguration file
+    /// A kubeadm JoinConfiguration file; flags override it
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// The bootstrap token for discovery and TLS bootstrap
     #[arg(long, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// The token for discovery only (default: --token)
+    #[arg(long, value_name = "TOKEN")]
+    pub discovery_token: Option<String>,
+    /// The token for TLS bootstrap only (default: --token)
+    #[arg(long, value_name = "TOKEN")]
+    pub tls_bootstrap_token: Option<String>,
     /// Pin the cluster CA: sha256:<hex of its public key> (repeatable)
     #[arg(long, value_name = "HASH")]
     pub discovery_token_ca_cert_hash: Vec<String>,
     /// Trust the cluster CA without a pin (unsafe: a man in the middle can impersonate the control plane)
     #[arg(long)]
     pub discovery_token_unsafe_skip_ca_verification: bool,
-    /// Discover the cluster from a kubeconfig file or https URL instead of a token
-    #[arg(long, value_name = "FILE|URL")]
+    /// Discover the cluster from a kubeconfig file instead of a token
+    #[arg(long, value_name = "FILE")]
     pub discovery_file: Option<String>,
     /// Join as a control-plane node
     #[arg(long)]
@@ -171,15 +177,36 @@ pub struct JoinArgs {
     /// Key to decrypt the kubeadm-certs Secret (with --control-plane)
     #[arg(long, value_name = "KEY")]
     pub certificate_key: Option<String>,
+    /// This control-plane node's API server address (with --control-plane)
+    #[arg(long, value_name = "IP")]
+    pub apiserver_advertise_address: Option<String>,
+    /// This control-plane node's API server port (with --control-plane)
+    #[arg(long, value_name = "PORT")]
+    pub apiserver_bind_port: Option<u16>,
     /// The node's name (default: the hostname)
     #[arg(long, value_name = "NAME")]
     pub node_name: Option<String>,
     /// The container runtime's CRI socket
     #[arg(long, value_name = "SOCKET")]
     pub cri_socket: Option<String>,
+    /// Preflight checks whose errors become warnings (e.g. Swap, or all)
+    #[arg(long, value_name = "CHECKS", value_delimiter = ',')]
+    pub ignore_preflight_errors: Vec<String>,
     /// Phases to leave out
     #[arg(long, value_name = "PHASES", value_delimiter = ',')]
     pub skip_phases: Vec<String>,
+    /// Who makes the node's client certificate: kubelift (before the kubelet starts) or the kubelet (kubeadm's way, with bootstrap-kubelet.conf)
+    #[arg(long, value_enum, default_value_t = TlsBootstrap::Kubelift)]
+    pub tls_bootstrap: TlsBootstrap,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum TlsBootstrap {
+    /// kubelift posts the CSR and writes kubelet.conf itself
+    #[default]
+    Kubelift,
+    /// write bootstrap-kubelet.conf and let the kubelet do it, as kubeadm does
+    Kubelet,
 }
 
 #[derive(Debug, Clone, Args)]

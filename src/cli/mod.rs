@@ -3,9 +3,9 @@
 pub mod args;
 mod config_cmd;
 mod csr_cmd;
-mod logging;
+pub(crate) mod logging;
 mod preflight_cmd;
-mod workflow;
+pub(crate) mod workflow;
 
 use clap::{CommandFactory, Parser};
 use std::io::IsTerminal;
@@ -16,25 +16,30 @@ use args::{Cli, Command, Global, Output};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _logs = match logging::init(&cli.global) {
-        Ok(guard) => guard,
+    let tui = matches!(cli.command, Command::Init(_) | Command::Join(_)) && wants_tui(&cli.global);
+    let logs = match logging::init(&cli.global, tui) {
+        Ok(logs) => logs,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(exit::INVALID);
         }
     };
-    ExitCode::from(dispatch(cli))
+    ExitCode::from(dispatch(cli, tui, &logs))
 }
 
-fn dispatch(cli: Cli) -> u8 {
+/// What the TUI's join wizard says: it checks the answers, and the join
+/// itself runs headless for now, with exactly these answers.
+pub const JOIN_NOT_AVAILABLE: (&str, &str) = (
+    "Running the join inside the TUI",
+    "run the command below: it takes the same answers (and kubeadm's flags) and shows every phase as it runs",
+);
+
+fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
     let g = &cli.global;
     match cli.command {
-        Command::Init(args) => {
-            if wants_tui(g) {
-                return not_available("the guided terminal UI of `kubelift init`", "run `kubelift init --non-interactive` for the headless mode");
-            }
-            workflow::init(g, &args, None)
-        }
+        Command::Init(args) if tui => crate::tui::init(g, &args, logs.path.as_deref()),
+        Command::Init(args) => workflow::init(g, &args, None),
+        Command::Join(args) if tui => crate::tui::join(g, &args, logs.path.as_deref()),
         Command::Phase(args) if args.list => workflow::list_phases(g),
         Command::Phase(args) => workflow::init(g, &args.init, args.id.as_deref()),
         Command::Config(c) => config_cmd::run(g, c),
@@ -43,7 +48,7 @@ fn dispatch(cli: Cli) -> u8 {
             clap_complete::generate(shell, &mut Cli::command(), "kubelift", &mut std::io::stdout());
             exit::OK
         }
-        Command::Join(_) => not_available("`kubelift join`", "discovery and TLS bootstrap arrive with the join issue; `kubeadm join` works against a kubelift control plane meanwhile"),
+        Command::Join(args) => workflow::join(g, &args),
         Command::Reset(_) => not_available("`kubelift reset`", "it arrives with the day-2 issue; the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote"),
         Command::Token(_) => not_available("`kubelift token`", "it arrives with the control-plane bring-up issue"),
         Command::Certs(_) => not_available("`kubelift certs`", "it arrives with the certificates issue"),
@@ -53,7 +58,7 @@ fn dispatch(cli: Cli) -> u8 {
 }
 
 /// The TUI opens only for a person at a terminal who did not ask for JSON.
-fn wants_tui(g: &Global) -> bool {
+pub fn wants_tui(g: &Global) -> bool {
     !g.non_interactive && g.output == Output::Text && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 

@@ -1,10 +1,12 @@
 //! `kubelift init` and `kubelift phase`, headless: settings → engine → renderer.
+//! The pieces that build settings, gate and options are shared with the TUI.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use super::args::{Global, InitArgs, Output};
-use crate::config::{ConfigErrors, HostDefaults, InitOverrides, InitSettings};
+use super::args::{Global, InitArgs, JoinArgs, Output, TlsBootstrap};
+use crate::config::{ConfigErrors, HostDefaults, InitOverrides, InitSettings, JoinOverrides, JoinSettings};
+use crate::engine::gate::GateError;
 use crate::engine::{self, Context, Event, EventSink, NoDecisions, RunOptions, RunStatus, Settings, WriteGate};
 use crate::exit;
 use crate::headless::{self, Format};
@@ -38,14 +40,59 @@ pub fn overrides(a: &InitArgs) -> InitOverrides {
     }
 }
 
-/// Reads the file (or starts from defaults), applies the flags, defaults and validates.
-pub fn init_settings(root: &Path, a: &InitArgs) -> Result<InitSettings, ConfigErrors> {
+/// Reads the file (or starts from defaults) and applies the flags, before
+/// defaulting: the TUI's form starts from this and adds its answers.
+pub fn base_settings(a: &InitArgs) -> Result<InitSettings, ConfigErrors> {
     let mut settings = match &a.config {
         Some(path) => InitSettings::load(path)?,
         None => InitSettings::empty(),
     };
     settings.apply(&overrides(a));
-    settings.resolve(&HostDefaults::detect(root))
+    Ok(settings)
+}
+
+/// Reads the file (or starts from defaults), applies the flags, defaults and validates.
+pub fn init_settings(root: &Path, a: &InitArgs) -> Result<InitSettings, ConfigErrors> {
+    base_settings(a)?.resolve(&HostDefaults::detect(root))
+}
+
+/// The gate a run writes through: `--dry-run` and `--root` decide which.
+pub fn gate(g: &Global, workflow: &str) -> Result<Arc<WriteGate>, GateError> {
+    if g.dry_run {
+        WriteGate::dry_run(&g.root, workflow)
+    } else {
+        WriteGate::apply(&g.root, workflow)
+    }
+}
+
+/// Phase names in --skip-phases (and `phase ID`) that match no init phase.
+pub fn unknown_phases(phases: &[Box<dyn engine::Phase>], settings: &InitSettings, only: Option<&str>) -> Vec<String> {
+    let only_selector = only.map(String::from);
+    let selectors = settings.init.skip_phases.iter().chain(only_selector.as_ref());
+    engine::runner::unknown_selectors(phases, selectors)
+}
+
+/// How an init run is driven: skips from the settings, resume by fingerprint.
+pub fn init_options(settings: &InitSettings, only: Option<&str>) -> RunOptions {
+    RunOptions {
+        workflow: "init".into(),
+        skip: settings.init.skip_phases.clone(),
+        only: only.map(String::from),
+        config_fingerprint: settings.fingerprint(),
+        fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
+    }
+}
+
+/// The exit code of a finished run (docs/cli.md).
+/// The exit code of a finished run; a failed preflight phase has its own (3).
+pub fn exit_code(status: RunStatus, failed_phase: Option<&str>) -> u8 {
+    match status {
+        RunStatus::Succeeded | RunStatus::AlreadyDone => exit::OK,
+        RunStatus::Failed if failed_phase == Some("preflight") => exit::PREFLIGHT_FAILED,
+        RunStatus::Failed => exit::PHASE_FAILED,
+        RunStatus::NeedsDecision => exit::DECISION_NEEDED,
+        RunStatus::NotAvailable => exit::NOT_AVAILABLE,
+    }
 }
 
 pub fn report_config_errors(g: &Global, errors: &ConfigErrors) {
@@ -62,7 +109,7 @@ pub fn report_config_errors(g: &Global, errors: &ConfigErrors) {
     }
 }
 
-pub(super) fn runtime() -> tokio::runtime::Runtime {
+pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a tokio runtime starts")
 }
 
@@ -76,21 +123,13 @@ pub fn init(g: &Global, args: &InitArgs, only: Option<&str>) -> u8 {
         }
     };
     let phases = phases::init();
-    let only_selector = only.map(String::from);
-    let selectors = settings.init.skip_phases.iter().chain(only_selector.as_ref());
-    let unknown = engine::runner::unknown_selectors(&phases, selectors);
+    let unknown = unknown_phases(&phases, &settings, only);
     if !unknown.is_empty() {
         eprintln!("error: unknown phase {} (fix: see `kubelift phase --list` for init's phases)", unknown.join(", "));
         return exit::INVALID;
     }
-    let options = RunOptions {
-        workflow: "init".into(),
-        skip: settings.init.skip_phases.clone(),
-        only: only.map(String::from),
-        config_fingerprint: settings.fingerprint(),
-        fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
-    };
-    let gate = match if g.dry_run { WriteGate::dry_run(&g.root, "init") } else { WriteGate::apply(&g.root, "init") } {
+    let options = init_options(&settings, only);
+    let gate = match gate(g, "init") {
         Ok(gate) => gate,
         Err(e) => {
             eprintln!("error: {e}\n  hint: {}", e.hint());
@@ -119,13 +158,7 @@ fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn e
         let _ = renderer.await;
         report
     });
-    match report.status {
-        RunStatus::Succeeded | RunStatus::AlreadyDone => exit::OK,
-        RunStatus::Failed if report.failed_phase.as_deref() == Some("preflight") => exit::PREFLIGHT_FAILED,
-        RunStatus::Failed => exit::PHASE_FAILED,
-        RunStatus::NeedsDecision => exit::DECISION_NEEDED,
-        RunStatus::NotAvailable => exit::NOT_AVAILABLE,
-    }
+    exit_code(report.status, report.failed_phase.as_deref())
 }
 
 pub fn list_phases(g: &Global) -> u8 {
@@ -143,4 +176,71 @@ pub fn list_phases(g: &Global) -> u8 {
         }
     }
     exit::OK
+}
+
+pub fn join_overrides(a: &JoinArgs) -> JoinOverrides {
+    JoinOverrides {
+        endpoint: a.endpoint.clone(),
+        token: a.token.as_deref().map(SecretString::from),
+        discovery_token: a.discovery_token.as_deref().map(SecretString::from),
+        tls_bootstrap_token: a.tls_bootstrap_token.as_deref().map(SecretString::from),
+        ca_cert_hashes: a.discovery_token_ca_cert_hash.clone(),
+        unsafe_skip_ca_verification: a.discovery_token_unsafe_skip_ca_verification,
+        discovery_file: a.discovery_file.clone(),
+        control_plane: a.control_plane,
+        certificate_key: a.certificate_key.as_deref().map(SecretString::from),
+        advertise_address: a.apiserver_advertise_address.clone(),
+        bind_port: a.apiserver_bind_port,
+        node_name: a.node_name.clone(),
+        cri_socket: a.cri_socket.clone(),
+        ignore_preflight_errors: a.ignore_preflight_errors.clone(),
+        skip_phases: a.skip_phases.clone(),
+        kubelet_bootstraps: a.tls_bootstrap == TlsBootstrap::Kubelet,
+    }
+}
+
+/// Reads the JoinConfiguration (or starts empty), applies the flags, defaults and validates.
+pub fn join_settings(root: &std::path::Path, a: &JoinArgs) -> Result<JoinSettings, ConfigErrors> {
+    let mut settings = match &a.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors { file: path.display().to_string(), errors: vec![crate::config::FieldError::new("", "", format!("cannot read the file: {e}"), "check the path given to --config")] })?;
+            JoinSettings::parse(&text, &path.display().to_string())?
+        }
+        None => JoinSettings::empty(),
+    };
+    settings.apply(&join_overrides(a));
+    settings.resolve(&HostDefaults::detect(root))
+}
+
+/// `kubelift join`, headless.
+pub fn join(g: &Global, args: &JoinArgs) -> u8 {
+    let settings = match join_settings(&g.root, args) {
+        Ok(s) => s,
+        Err(errors) => {
+            report_config_errors(g, &errors);
+            return exit::INVALID;
+        }
+    };
+    let phases = phases::join();
+    let unknown = engine::runner::unknown_selectors(&phases, settings.join.skip_phases.iter());
+    if !unknown.is_empty() {
+        eprintln!("error: unknown phase {} (fix: join's phases are {})", unknown.join(", "), phases.iter().map(|p| p.id()).collect::<Vec<_>>().join(", "));
+        return exit::INVALID;
+    }
+    let options = RunOptions {
+        workflow: "join".into(),
+        skip: settings.join.skip_phases.clone(),
+        only: None,
+        config_fingerprint: settings.fingerprint(),
+        fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
+    };
+    let gate = match gate(g, "join") {
+        Ok(gate) => gate,
+        Err(e) => {
+            eprintln!("error: {e}\n  hint: {}", e.hint());
+            return exit::INVALID;
+        }
+    };
+    let warnings = settings.warnings.clone();
+    run(g, Settings::Join(Arc::new(settings)), gate, &phases, &options, warnings)
 }

@@ -337,9 +337,32 @@ fn sort_keys(v: Value) -> Value {
 pub struct JoinSettings {
     pub version: ApiVersion,
     pub join: JoinConfiguration,
+    /// Let the kubelet do TLS bootstrap (kubeadm's way) instead of kubelift.
+    pub kubelet_bootstraps: bool,
     pub source: String,
     pub warnings: Vec<String>,
     pub(crate) read_errors: Vec<FieldError>,
+}
+
+/// Flag values that override a JoinConfiguration.
+#[derive(Debug, Clone, Default)]
+pub struct JoinOverrides {
+    pub endpoint: Option<String>,
+    pub token: Option<SecretString>,
+    pub discovery_token: Option<SecretString>,
+    pub tls_bootstrap_token: Option<SecretString>,
+    pub ca_cert_hashes: Vec<String>,
+    pub unsafe_skip_ca_verification: bool,
+    pub discovery_file: Option<String>,
+    pub control_plane: bool,
+    pub certificate_key: Option<SecretString>,
+    pub advertise_address: Option<String>,
+    pub bind_port: Option<u16>,
+    pub node_name: Option<String>,
+    pub cri_socket: Option<String>,
+    pub ignore_preflight_errors: Vec<String>,
+    pub skip_phases: Vec<String>,
+    pub kubelet_bootstraps: bool,
 }
 
 impl JoinSettings {
@@ -348,6 +371,7 @@ impl JoinSettings {
         JoinSettings {
             version,
             join: JoinConfiguration { api_version: version.as_str().into(), kind: "JoinConfiguration".into(), ..Default::default() },
+            kubelet_bootstraps: false,
             source: "defaults".into(),
             warnings: vec![],
             read_errors: vec![],
@@ -364,7 +388,69 @@ impl JoinSettings {
         };
         let version = docs.version.unwrap_or(ApiVersion::V1beta4);
         join.api_version = version.as_str().into();
-        Ok(JoinSettings { version, join, source: source.into(), warnings: docs.warnings, read_errors: errors })
+        Ok(JoinSettings { version, join, kubelet_bootstraps: false, source: source.into(), warnings: docs.warnings, read_errors: errors })
+    }
+
+    /// Flags win over the file; a token flag means token discovery.
+    pub fn apply(&mut self, o: &JoinOverrides) {
+        let j = &mut self.join;
+        let discovery_token = o.discovery_token.clone().or_else(|| o.token.clone());
+        if o.endpoint.is_some() || discovery_token.is_some() || !o.ca_cert_hashes.is_empty() || o.unsafe_skip_ca_verification {
+            let bt = j.discovery.bootstrap_token.get_or_insert_with(Default::default);
+            set(&mut bt.api_server_endpoint, &o.endpoint);
+            if let Some(t) = discovery_token {
+                bt.token = t;
+            }
+            bt.ca_cert_hashes.extend(o.ca_cert_hashes.iter().cloned());
+            bt.unsafe_skip_ca_verification |= o.unsafe_skip_ca_verification;
+        }
+        if let Some(path) = &o.discovery_file {
+            j.discovery.file = Some(FileDiscovery { kube_config_path: path.clone() });
+        }
+        if let Some(t) = o.tls_bootstrap_token.clone().or_else(|| o.token.clone()) {
+            j.discovery.tls_bootstrap_token = t;
+        }
+        if o.control_plane || o.certificate_key.is_some() || o.advertise_address.is_some() || o.bind_port.is_some() {
+            let cp = j.control_plane.get_or_insert_with(Default::default);
+            set(&mut cp.local_api_endpoint.advertise_address, &o.advertise_address);
+            if let Some(p) = o.bind_port {
+                cp.local_api_endpoint.bind_port = i64::from(p);
+            }
+            if let Some(k) = &o.certificate_key {
+                cp.certificate_key = k.clone();
+            }
+        }
+        set(&mut j.node_registration.name, &o.node_name);
+        set(&mut j.node_registration.cri_socket, &o.cri_socket);
+        j.node_registration.ignore_preflight_errors.extend(o.ignore_preflight_errors.iter().cloned());
+        j.skip_phases.extend(o.skip_phases.iter().cloned());
+        self.kubelet_bootstraps |= o.kubelet_bootstraps;
+    }
+
+    /// How long discovery may take (kubeadm: 5 minutes).
+    pub fn discovery_timeout(&self) -> Duration {
+        let v4 = self.join.timeouts.as_ref().map(|t| t.discovery.as_str()).unwrap_or("");
+        let text = if v4.is_empty() { &self.join.discovery.timeout } else { v4 };
+        duration_or(text, defaults::DEFAULT_DISCOVERY_TIMEOUT)
+    }
+
+    /// How long TLS bootstrap may take (kubeadm: 5 minutes).
+    pub fn tls_bootstrap_timeout(&self) -> Duration {
+        let text = self.join.timeouts.as_ref().map(|t| t.tls_bootstrap.as_str()).unwrap_or("");
+        duration_or(text, "5m0s")
+    }
+
+    /// A fingerprint of the settings without secrets, for resume.
+    pub fn fingerprint(&self) -> String {
+        let mut redacted = self.join.clone();
+        if let Some(bt) = &mut redacted.discovery.bootstrap_token {
+            bt.token = SecretString::default();
+        }
+        redacted.discovery.tls_bootstrap_token = SecretString::default();
+        if let Some(cp) = &mut redacted.control_plane {
+            cp.certificate_key = SecretString::default();
+        }
+        crate::engine::gate::sha256_hex(to_yaml_doc(&redacted).as_bytes())
     }
 
     pub fn resolve(mut self, host: &HostDefaults) -> Result<JoinSettings, ConfigErrors> {

@@ -120,6 +120,33 @@ pub enum CheckStatus {
     Skipped,
 }
 
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl CheckStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Warning => "warning",
+            CheckStatus::Failed => "failed",
+            CheckStatus::Ignored => "ignored",
+            CheckStatus::Skipped => "skipped",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// How to repair what a check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CheckFix {

@@ -252,6 +252,11 @@ impl WriteGate {
 
     fn persist(&self, journal: &Journal) -> Result<(), GateError> {
         let path = journal::journal_file(&self.root);
+        // A run that changed nothing leaves no trace: a failed join discovery
+        // must leave the host exactly as it was.
+        if journal.changes.is_empty() && !path.exists() {
+            return Ok(());
+        }
         let dir = path.parent().expect("has a parent");
         fs::create_dir_all(dir).map_err(io_err(dir))?;
         atomic_write(&path, &journal.to_json(), 0o600)

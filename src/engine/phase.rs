@@ -74,6 +74,11 @@ impl Context {
     }
 }
 
+/// For join: the cluster's configuration as this node sees it (the
+/// ClusterConfiguration read from kube-system/kubeadm-config, with this node's
+/// registration), so that init's artifact phases serve join unchanged.
+pub struct ClusterView(pub Arc<InitSettings>);
+
 /// How long API calls are retried on transient errors (kubeadm's kubernetesAPICall).
 pub const API_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 pub const ADMIN_CONF: &str = "/etc/kubernetes/admin.conf";
@@ -125,6 +130,11 @@ pub trait Phase: Send + Sync {
     fn needs(&self) -> &'static [&'static str] {
         &[]
     }
+    /// Runs again when a run resumes, even if it completed before: for
+    /// phases whose results live only in memory (join's discovery).
+    fn always_runs(&self) -> bool {
+        false
+    }
     /// The changes the phase will make, computed without making them.
     fn plan(&self, ctx: &Context) -> Vec<Change>;
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError>;
@@ -137,10 +147,14 @@ pub struct PhaseCtx<'a> {
 }
 
 impl PhaseCtx<'_> {
-    pub fn init(&self) -> Result<&crate::config::InitSettings, PhaseError> {
+    /// The cluster's settings: init's own, or for join the view discovery
+    /// built from the cluster's kubeadm-config and this node's registration.
+    pub fn init(&self) -> Result<Arc<InitSettings>, PhaseError> {
         match &self.ctx.settings {
-            Settings::Init(s) => Ok(s),
-            Settings::Join(_) => Err(PhaseError::failed(format!("phase {} belongs to init", self.phase), "run it with `kubelift phase` under init")),
+            Settings::Init(s) => Ok(s.clone()),
+            Settings::Join(_) => self.ctx.get_shared::<ClusterView>().map(|v| v.0.clone()).ok_or_else(|| {
+                PhaseError::failed(format!("phase {} needs the cluster's configuration, which discovery reads", self.phase), "run the discovery phase first (do not skip it)")
+            }),
         }
     }
 

@@ -96,7 +96,7 @@ fn dispositions(selected: &[&dyn Phase], opts: &RunOptions, previous: Option<&Wo
                 return Disposition::Skip(format!("skipped by --skip-phases={s}"));
             }
             match previous {
-                Some(prev) if same_config && opts.only.is_none() => match prev.phases_done.get(p.id()) {
+                Some(prev) if same_config && opts.only.is_none() && !(p.always_runs() && prev.status != Status::Done) => match prev.phases_done.get(p.id()) {
                     Some(when) if prev.status == Status::Done => Disposition::Skip(format!("already done: the {} run that finished at {when} had the same configuration", opts.workflow)),
                     Some(when) => Disposition::Skip(format!("completed by the interrupted run at {when}; resuming after it")),
                     None => Disposition::Run,

@@ -108,7 +108,7 @@ fn specs(ctx: &PhaseCtx<'_>) -> Result<Arc<Specs>, PhaseError> {
     if let Some(s) = ctx.ctx.get_shared::<Specs>() {
         return Ok(s);
     }
-    let computed = pki::cert_specs(&pki_inputs(ctx.init()?)?).map_err(|e| PhaseError::failed(e.to_string(), "check controlPlaneEndpoint, networking.serviceSubnet and apiServer.certSANs"))?;
+    let computed = pki::cert_specs(&pki_inputs(&*ctx.init()?)?).map_err(|e| PhaseError::failed(e.to_string(), "check controlPlaneEndpoint, networking.serviceSubnet and apiServer.certSANs"))?;
     for warning in computed.iter().flat_map(|s| &s.warnings) {
         ctx.warn(warning.clone(), None);
     }
@@ -160,7 +160,7 @@ impl Cert {
             ctx.log("using the existing \"sa\" key");
             return Ok(());
         }
-        let algorithm = pki_inputs(ctx.init()?)?.algorithm;
+        let algorithm = pki_inputs(&*ctx.init()?)?.algorithm;
         let key = key_pool(ctx.ctx, algorithm).take().map_err(pki_error("generate the sa key"))?;
         let private = key.private_key_pem().map_err(pki_error("encode sa.key"))?;
         ctx.write(&key_path, private.as_bytes(), 0o600, FileClass::Sensitive)?;

@@ -46,7 +46,7 @@ pub fn manifest_plan(component: Component) -> Vec<Change> {
 /// Renders a manifest for this run's settings and host, and writes it through the gate.
 pub fn write_manifest(ctx: &PhaseCtx<'_>, component: Component) -> Result<(), PhaseError> {
     let settings = ctx.init()?;
-    let manifest = manifests::render(component, settings, &Inputs::from_process(ctx.gate()))?;
+    let manifest = manifests::render(component, &settings, &Inputs::from_process(ctx.gate()))?;
     for warning in manifest.warnings {
         ctx.warn(warning, None);
     }

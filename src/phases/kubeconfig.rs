@@ -176,6 +176,6 @@ impl Phase for Kubeconfig {
             let ca_pem = ctx.gate().read(&format!("{dir}/ca.crt"))?.ok_or_else(|| PhaseError::failed(format!("the cluster CA {dir}/ca.crt is missing"), "run `kubelift phase certs/ca` first"))?;
             return self.keep_existing(ctx, &existing, &ca_pem);
         }
-        self.create(ctx, s, &dir, run_clock(ctx.ctx))
+        self.create(ctx, &s, &dir, run_clock(ctx.ctx))
     }
 }

@@ -33,7 +33,7 @@ impl Phase for MarkControlPlane {
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
         let s = ctx.init()?;
-        let b = Behaviour::for_settings(s).map_err(|e| PhaseError::failed(e.to_string(), "use a supported kubernetesVersion"))?;
+        let b = Behaviour::for_settings(&s).map_err(|e| PhaseError::failed(e.to_string(), "use a supported kubernetesVersion"))?;
         let name = &s.init.node_registration.name;
         let target = ObjectRef::new("v1", "Node", None, name);
         if ctx.gate().is_dry_run() {
@@ -41,7 +41,7 @@ impl Phase for MarkControlPlane {
             return Ok(());
         }
         let node = wait_for_node(ctx, name).await?;
-        let patch = mark_control_plane::patch(&node, s, &b).map_err(|e| PhaseError::failed(e.to_string(), "check nodeRegistration.taints"))?;
+        let patch = mark_control_plane::patch(&node, &s, &b).map_err(|e| PhaseError::failed(e.to_string(), "check nodeRegistration.taints"))?;
         ctx.patch(&target, &patch).await
     }
 }

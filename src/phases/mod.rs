@@ -13,11 +13,18 @@ pub mod upload_certs;
 pub mod upload_config;
 pub mod wait_control_plane;
 pub mod control_plane;
+pub mod discovery;
 pub mod etcd;
 
 use crate::config::InitSettings;
 use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
 use crate::objects::{self, AnyObject, InitInputs, ObjectError, PhaseObjects};
+
+/// kubeadm's `join` phases, in kubeadm's order, with discovery made a phase
+/// of its own (kubeadm runs it lazily inside preflight).
+pub fn join() -> Vec<Box<dyn Phase>> {
+    vec![Box::new(preflight::Preflight), Box::new(discovery::Discovery), Box::new(kubelet_start::JoinKubeletStart)]
+}
 
 /// kubeadm's `init` phases, in the order kubeadm runs them (v1.24).
 pub fn init() -> Vec<Box<dyn Phase>> {
@@ -64,9 +71,9 @@ pub(crate) fn phase_objects(ctx: &PhaseCtx<'_>) -> Result<Vec<AnyObject>, PhaseE
             let s = ctx.init()?;
             let ca_path = format!("{}/ca.crt", s.cluster.certificates_dir);
             let ca = ctx.gate().read(&ca_path)?.ok_or_else(|| PhaseError::failed(format!("{ca_path} is missing"), "run `kubelift phase certs/ca` first"))?;
-            let kubelet = cluster_kubelet_config(s)?;
+            let kubelet = cluster_kubelet_config(&s)?;
             let inputs = object_inputs(ctx, &ca, &kubelet);
-            ctx.ctx.set_shared(RenderedObjects(objects::init_objects_by_phase(s, &inputs).map_err(render_error)?));
+            ctx.ctx.set_shared(RenderedObjects(objects::init_objects_by_phase(&s, &inputs).map_err(render_error)?));
             ctx.ctx.get_shared::<RenderedObjects>().expect("just stored")
         }
     };
@@ -78,7 +85,7 @@ pub(crate) fn phase_objects(ctx: &PhaseCtx<'_>) -> Result<Vec<AnyObject>, PhaseE
 pub(crate) fn planned_objects(ctx: &Context, phase: &str) -> Vec<Change> {
     let Settings::Init(s) = &ctx.settings else { return vec![] };
     let inputs = InitInputs { now: chrono::Utc::now(), ca_cert_pem: b"", kubelet_config_yaml: "" };
-    let Ok(phases) = objects::init_objects_by_phase(s, &inputs) else { return vec![] };
+    let Ok(phases) = objects::init_objects_by_phase(&s, &inputs) else { return vec![] };
     phases
         .iter()
         .filter(|p| p.phase == phase)

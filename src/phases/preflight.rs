@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use std::sync::Arc;
 
 use crate::config::HostDefaults;
-use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError};
+use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
 use crate::preflight::input::socket_path;
 use crate::preflight::{self, CheckInput, Host, IgnoreList, Options, RealHost};
 
@@ -31,19 +31,22 @@ impl Phase for Preflight {
         vec![]
     }
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
-        let settings = ctx.init()?;
         let root = ctx.gate().root().to_path_buf();
         let dry_run = ctx.gate().is_dry_run();
-        let mut input = CheckInput::for_init(settings, &HostDefaults::detect(&root).cri_sockets);
+        let sockets = HostDefaults::detect(&root).cri_sockets;
+        let (mut input, ignored) = match &ctx.ctx.settings {
+            Settings::Init(s) => (CheckInput::for_init(s, &sockets), s.init.node_registration.ignore_preflight_errors.clone()),
+            Settings::Join(j) => (CheckInput::for_join(j, &sockets), j.join.node_registration.ignore_preflight_errors.clone()),
+        };
         input.dry_run = dry_run;
         if input.cri_socket.is_none() {
             input.cri_socket = Some(socket_path(&choose_cri_socket(ctx, &input).await?));
         }
         let host: Arc<dyn Host> = Arc::new(RealHost::new(&root));
-        let ignore = IgnoreList::new(&settings.init.node_registration.ignore_preflight_errors);
+        let ignore = IgnoreList::new(&ignored);
         let unknown: Vec<String> = ignore.unknown(&preflight::checks::plan(&input)).into_iter().map(String::from).collect();
         if !unknown.is_empty() {
-            ctx.warn(format!("--ignore-preflight-errors names {}, which is no check of init", unknown.join(", ")), Some("`kubelift preflight --output json` lists the check names".into()));
+            ctx.warn(format!("--ignore-preflight-errors names {}, which is no check of this workflow", unknown.join(", ")), Some("`kubelift preflight --output json` lists the check names".into()));
         }
         let report = preflight::run(host, Arc::new(input), &Options { ignore, dry_run }, &ctx.ctx.events).await;
         let failed = report.failed();

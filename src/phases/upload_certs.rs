@@ -52,7 +52,7 @@ impl Phase for UploadCerts {
             return Ok(());
         }
         let s = ctx.init()?;
-        let key = certificate_key(ctx, s)?;
+        let key = certificate_key(ctx, &s)?;
         let now = chrono::DateTime::<chrono::Utc>::from(run_clock(ctx.ctx));
         let token = crate::config::defaults::random_token();
         let token_secret = upload_certs::token_secret(&token, now).map_err(|e| PhaseError::failed(e.to_string(), "see the message"))?;
@@ -63,7 +63,7 @@ impl Phase for UploadCerts {
             false => owner_of(ctx, &token_secret.metadata.name.clone().unwrap_or_default()).await?,
         };
         let mut contents = vec![];
-        for file in upload_certs::files(s) {
+        for file in upload_certs::files(&s) {
             let content = ctx.gate().read(&file.path.to_string_lossy())?;
             contents.push((file, content));
         }

@@ -70,7 +70,7 @@ impl Phase for Kubelet {
     async fn run(&self, ctx: &PhaseCtx<'_>) -> Result<(), PhaseError> {
         apply_phase_objects(ctx).await?;
         let s = ctx.init()?;
-        let Some(patch) = cri_socket_patch(s) else { return Ok(()) };
+        let Some(patch) = cri_socket_patch(&s) else { return Ok(()) };
         let name = &s.init.node_registration.name;
         if !ctx.gate().is_dry_run() {
             wait_for_node(ctx, name).await?;

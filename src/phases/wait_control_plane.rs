@@ -104,7 +104,7 @@ impl Phase for WaitControlPlane {
             return bind_cluster_admins(ctx).await;
         }
         ctx.log(format!("waiting for the kubelet to start the control plane from /etc/kubernetes/manifests (up to {})", crate::config::duration::format(timeout)));
-        let probes = probes(ctx, s).await?;
+        let probes = probes(ctx, &s).await?;
         let started = Instant::now();
         let mut last_report = Instant::now() - Duration::from_secs(10);
         loop {

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 pub const BIN_ENV: &str = "KUBELIFT_E2E_BIN";
 
 /// Folders the stand-in binds from a host's root into its mount namespace.
-const BOUND_DIRS: &[&str] = &["/etc/kubernetes", "/var/lib/etcd"];
+const BOUND_DIRS: &[&str] = &["/etc/kubernetes", "/var/lib/etcd", "/var/lib/kubelet"];
 
 /// The real binaries, or `None` after printing the one SKIPPED line.
 pub fn binaries(test: &str) -> Option<PathBuf> {
@@ -206,6 +206,19 @@ impl TestHost {
         }
     }
 
+    /// Waits until the stand-in (or a real kubelet) has registered `node`.
+    pub fn wait_for_node(&self, node: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let out = self.kubectl("/etc/kubernetes/admin.conf", &["get", "node", node, "-o", "name"]);
+            if out.status.success() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "Node {node} did not register within {timeout:?}: {}", String::from_utf8_lossy(&out.stderr));
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
     /// The last lines of every static Pod's log, for failure messages.
     pub fn logs(&self) -> String {
         let dir = self.path("/var/log/pods");
@@ -345,27 +358,29 @@ impl StandIn {
                 "kubernetes.io/hostname": self.node, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
                 "beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": "amd64" } },
         });
-        let created = kubectl_stdin(&kubeconfig, &["create", "-f", "-"], &node.to_string());
-        if !created && !kubectl_ok(&kubeconfig, &["get", "node", &self.node]) {
+        // Inside the host: kubelet.conf may name files by their host paths.
+        let created = self.kubectl(&["create", "-f", "-"], Some(&node.to_string()));
+        if !created && !self.kubectl(&["get", "node", &self.node], None) {
             return false;
         }
         let status = serde_json::json!({ "status": {
             "addresses": [{ "type": "InternalIP", "address": self.address.to_string() }, { "type": "Hostname", "address": self.node }],
             "conditions": [{ "type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelift e2e stand-in",
                              "lastHeartbeatTime": chrono::Utc::now().to_rfc3339(), "lastTransitionTime": chrono::Utc::now().to_rfc3339() }] } });
-        kubectl_ok(&kubeconfig, &["patch", "node", &self.node, "--subresource=status", "--type=merge", "-p", &status.to_string()])
+        self.kubectl(&["patch", "node", &self.node, "--subresource=status", "--type=merge", "-p", &status.to_string()], None)
     }
-}
 
-fn kubectl_ok(kubeconfig: &Path, args: &[&str]) -> bool {
-    Command::new("kubectl").arg("--kubeconfig").arg(kubeconfig).args(["--request-timeout", "5s"]).args(args).output().is_ok_and(|o| o.status.success())
-}
-
-fn kubectl_stdin(kubeconfig: &Path, args: &[&str], input: &str) -> bool {
-    use std::io::Write;
-    let Ok(mut child) = Command::new("kubectl").arg("--kubeconfig").arg(kubeconfig).args(["--request-timeout", "5s"]).args(args).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() else { return false };
-    let _ = child.stdin.take().map(|mut s| s.write_all(input.as_bytes()));
-    child.wait().is_ok_and(|s| s.success())
+    /// kubectl with the host's kubelet.conf, run inside the host.
+    fn kubectl(&self, args: &[&str], input: Option<&str>) -> bool {
+        use std::io::Write;
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.ns, "unshare", "--mount", "--propagation", "private", "sh", "-c", &mount_script(), "sh"]);
+        cmd.arg(&self.host_root).args(["kubectl", "--kubeconfig", "/etc/kubernetes/kubelet.conf", "--request-timeout", "5s"]).args(args);
+        cmd.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+        let Ok(mut child) = cmd.spawn() else { return false };
+        let _ = child.stdin.take().map(|mut s| s.write_all(input.unwrap_or_default().as_bytes()));
+        child.wait().is_ok_and(|s| s.success())
+    }
 }
 
 /// kubeadm's config for a host, as in the golden reference but with its address.

@@ -1,0 +1,68 @@
+//! One frame of the progress screen at 120x40: the state of a run halfway
+//! through kubeadm's 31 init phases with a full log pane (500 lines), drawn
+//! into ratatui's TestBackend. Run with `cargo bench --bench tui_frame`;
+//! the budget is 2 ms per frame (docs/performance.md).
+
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::time::{Duration, Instant};
+
+use kubelift::cli::args::JoinArgs;
+use kubelift::config::{HostDefaults, InitSettings};
+use kubelift::engine::event::{LogLevel, PhaseResult, PhaseSummary};
+use kubelift::engine::Event;
+use kubelift::tui::app::{update, App, Msg, RunKind, Screen, Session};
+use kubelift::tui::host::HostFacts;
+use kubelift::tui::theme::Theme;
+use kubelift::tui::view;
+
+fn progress_app() -> App {
+    let host = HostFacts { defaults: HostDefaults { hostname: "cp1".into(), default_address: Some("10.0.0.10".parse().unwrap()), cri_sockets: vec![] }, addresses: vec![] };
+    let session = Session { dry_run: true, root: "/".into(), log_file: None, host, base: InitSettings::empty() };
+    let mut app = App::new(session, &JoinArgs::default(), Theme::colored());
+    app.screen = Screen::Progress;
+    app.progress.start();
+    let ids: Vec<String> = kubelift::phases::init().iter().map(|p| p.id().to_string()).collect();
+    let mut events = vec![Event::RunStarted { workflow: "init".into(), dry_run: true, phases: ids.iter().map(|id| PhaseSummary { id: id.clone(), title: id.clone() }).collect() }];
+    for id in &ids[..15] {
+        events.push(Event::PhaseStarted { phase: id.clone(), title: String::new() });
+        for i in 0..34 {
+            events.push(Event::Log { phase: id.clone(), level: LogLevel::Info, message: format!("would write /etc/kubernetes/pki/file-{i}.crt (0644)") });
+        }
+        events.push(Event::PhaseFinished { phase: id.clone(), result: PhaseResult::Done, duration_ms: 42, reason: None });
+    }
+    events.push(Event::PhaseStarted { phase: ids[15].clone(), title: String::new() });
+    for (i, event) in events.into_iter().enumerate() {
+        update(&mut app, Msg::Engine { run: RunKind::Install, event, at: Duration::from_millis(i as u64) });
+    }
+    update(&mut app, Msg::Tick(Duration::from_secs(12)));
+    assert_eq!(app.progress.log.len(), 500, "a full log pane");
+    app
+}
+
+fn main() {
+    let app = progress_app();
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    for _ in 0..100 {
+        terminal.draw(|f| view::draw(f, &app)).unwrap();
+    }
+    let mut times: Vec<Duration> = (0..3000)
+        .map(|_| {
+            let start = Instant::now();
+            terminal.draw(|f| view::draw(f, &app)).unwrap();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let mean = times.iter().sum::<Duration>() / times.len() as u32;
+    println!(
+        "tui_frame progress 120x40: mean {:.3} ms, median {:.3} ms, p99 {:.3} ms, max {:.3} ms over {} frames",
+        ms(mean),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 99 / 100]),
+        ms(*times.last().unwrap()),
+        times.len()
+    );
+    assert!(times[times.len() / 2] < Duration::from_millis(2), "a frame must render in under 2 ms");
+}

@@ -1,0 +1,266 @@
+//! Runs the `Cmd`s of `update` off the UI loop: engine runs, plans, fixes,
+//! file writes. Results come back as `Msg`s on one channel, so the loop
+//! never waits on I/O. This is also where the TUI answers the engine's
+//! questions (`Decider`).
+
+use async_trait::async_trait;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+use super::app::{Cmd, Msg, RunKind};
+use super::review::PlannedPhase;
+use crate::cli::args::Global;
+use crate::cli::workflow;
+use crate::config::InitSettings;
+use crate::engine::{self, runner, Context, Decider, EventSink, NoDecisions, Phase, RunOptions, Settings, WriteGate};
+
+/// Applies preflight fixes. The check catalogue (another branch) provides
+/// the real functions; this trait is where they plug in.
+pub trait Fixer: Send + Sync {
+    /// What fixing `check` would change, one line each, without changing it.
+    fn preview(&self, check: &str) -> Result<Vec<String>, String>;
+    /// Makes the change; returns what was done.
+    fn apply(&self, check: &str) -> Result<Vec<String>, String>;
+}
+
+/// The preflight catalogue's safe fixes (crate::preflight::fix), through the
+/// write gate and the journal, so that reset can undo them.
+pub struct PreflightFixer {
+    root: std::path::PathBuf,
+    dry_run: bool,
+    input: crate::preflight::CheckInput,
+}
+
+impl PreflightFixer {
+    pub fn new(root: &std::path::Path, dry_run: bool) -> PreflightFixer {
+        let host = crate::config::HostDefaults::detect(root);
+        let settings = crate::config::InitSettings::empty().resolve(&host).unwrap_or_else(|_| crate::config::init_defaults(crate::config::ApiVersion::V1beta4));
+        let input = crate::preflight::CheckInput::for_init(&settings, &host.cri_sockets);
+        PreflightFixer { root: root.to_path_buf(), dry_run, input }
+    }
+
+    fn plan(&self, fix: &str) -> Result<crate::preflight::fix::FixPlan, String> {
+        let host = crate::preflight::RealHost::new(&self.root);
+        crate::preflight::fix::plan(fix, &host, &self.input)?.ok_or_else(|| format!("{fix}: nothing to change; press r to check again"))
+    }
+}
+
+impl Fixer for PreflightFixer {
+    fn preview(&self, fix: &str) -> Result<Vec<String>, String> {
+        let plan = self.plan(fix)?;
+        Ok(plan.changes().iter().map(|c| c.describe()).chain(plan.detail.iter().cloned()).collect())
+    }
+
+    fn apply(&self, fix: &str) -> Result<Vec<String>, String> {
+        let plan = self.plan(fix)?;
+        let gate = if self.dry_run { WriteGate::dry_run(&self.root, "preflight") } else { WriteGate::apply(&self.root, "preflight") }.map_err(|e| e.to_string())?;
+        let host = crate::preflight::RealHost::new(&self.root);
+        let run_commands = !self.dry_run && self.root == std::path::Path::new("/");
+        crate::preflight::fix::apply(&plan, &gate, &host, crate::preflight::fix::FixOptions { run_commands })
+    }
+}
+
+/// The fixer of a build without the check catalogue: it says so, and how to go on.
+pub struct NoFixes;
+
+impl Fixer for NoFixes {
+    fn preview(&self, check: &str) -> Result<Vec<String>, String> {
+        Err(format!("Automatic fixes are not available yet in this version of kubelift: they arrive with the preflight check catalogue. Apply the fix shown for {check} by hand, then press r to check again."))
+    }
+
+    fn apply(&self, check: &str) -> Result<Vec<String>, String> {
+        self.preview(check)
+    }
+}
+
+/// The phases a workflow runs; tests swap in scripted ones.
+pub type PhaseList = fn() -> Vec<Box<dyn Phase>>;
+
+pub struct Driver {
+    global: Global,
+    phases: PhaseList,
+    fixer: Arc<dyn Fixer>,
+    tx: mpsc::UnboundedSender<Msg>,
+    started: Instant,
+    /// The install's gate, made on first use and kept across retries: its
+    /// journal (in memory for a dry run) is what a retry resumes from.
+    gate: Mutex<Option<Arc<WriteGate>>>,
+    decider: Arc<TuiDecider>,
+}
+
+impl Driver {
+    pub fn new(global: Global, phases: PhaseList, fixer: Arc<dyn Fixer>, tx: mpsc::UnboundedSender<Msg>, started: Instant) -> Driver {
+        let decider = Arc::new(TuiDecider { tx: tx.clone(), pending: Mutex::default() });
+        Driver { global, phases, fixer, tx, started, gate: Mutex::default(), decider }
+    }
+
+    /// Starts a command; its result arrives later as a message.
+    pub fn execute(&self, cmd: Cmd) -> Option<String> {
+        match cmd {
+            Cmd::RunChecks(settings) => self.spawn_checks(settings),
+            Cmd::Plan(settings) => self.with_gate(|gate| {
+                let (tx, phases) = (self.tx.clone(), self.phases);
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::Planned(plan(phases, &settings, gate)));
+                });
+            }),
+            Cmd::StartInstall(settings) => self.with_gate(|gate| self.spawn_install(settings, gate)),
+            Cmd::ReadCaHash(settings) => self.with_gate(|gate| {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::CaHash(read_ca_hash(&settings, gate)));
+                });
+            }),
+            Cmd::PreviewFix(check) => self.spawn_fix(check, false),
+            Cmd::ApplyFix(check) => self.spawn_fix(check, true),
+            Cmd::SaveConfig { path, yaml } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::Saved(save_config(&path, &yaml)));
+                });
+            }
+            Cmd::Answer(answer) => self.decider.answer(answer),
+            Cmd::Copy(text) => return Some(super::clipboard::osc52(&text)),
+        }
+        None
+    }
+
+    fn with_gate(&self, f: impl FnOnce(Arc<WriteGate>)) {
+        let mut slot = self.gate.lock().expect("the gate lock is never poisoned");
+        if slot.is_none() {
+            match workflow::gate(&self.global, "init") {
+                Ok(gate) => *slot = Some(gate),
+                Err(e) => {
+                    let _ = self.tx.send(Msg::Failed(format!("{e} (hint: {})", e.hint())));
+                    return;
+                }
+            }
+        }
+        let gate = slot.clone().expect("just set");
+        drop(slot);
+        f(gate);
+    }
+
+    fn spawn_install(&self, settings: Arc<InitSettings>, gate: Arc<WriteGate>) {
+        let phases = (self.phases)();
+        let unknown = workflow::unknown_phases(&phases, &settings, None);
+        if !unknown.is_empty() {
+            let _ = self.tx.send(Msg::Failed(format!("unknown phase {} in skipPhases (see `kubelift phase --list`)", unknown.join(", "))));
+            return;
+        }
+        let options = workflow::init_options(&settings, None);
+        for warning in &settings.warnings {
+            tracing::warn!("{warning}");
+        }
+        let ctx = Context::new(Settings::Init(settings), gate, self.forward(RunKind::Install), self.decider.clone());
+        tokio::spawn(async move { engine::run(&phases, &ctx, &options).await });
+    }
+
+    /// A preflight pass: only the preflight phase, in the run's mode, under
+    /// its own workflow name so that it leaves the install's resume state alone.
+    fn spawn_checks(&self, settings: Arc<InitSettings>) {
+        let gate = match workflow::gate(&self.global, "preflight") {
+            Ok(gate) => gate,
+            Err(e) => {
+                let _ = self.tx.send(Msg::Failed(format!("{e} (hint: {})", e.hint())));
+                return;
+            }
+        };
+        let phases = (self.phases)();
+        let options = RunOptions { workflow: "preflight".into(), only: Some("preflight".into()), config_fingerprint: settings.fingerprint(), ..RunOptions::default() };
+        let ctx = Context::new(Settings::Init(settings), gate.clone(), self.forward(RunKind::Checks), Arc::new(NoDecisions));
+        tokio::spawn(async move {
+            engine::run(&phases, &ctx, &options).await;
+            // The pass writes nothing: its dry-run folder is empty and need not stay.
+            if let Some(dir) = gate.dry_run_dir() {
+                let _ = std::fs::remove_dir(dir);
+            }
+        });
+    }
+
+    fn spawn_fix(&self, check: String, apply: bool) {
+        let (fixer, tx) = (self.fixer.clone(), self.tx.clone());
+        tokio::task::spawn_blocking(move || {
+            let msg = if apply {
+                Msg::FixApplied { result: fixer.apply(&check), check }
+            } else {
+                Msg::FixPreview { result: fixer.preview(&check), check }
+            };
+            let _ = tx.send(msg);
+        });
+    }
+
+    /// An event sink whose envelopes reach the loop as messages of `run`.
+    fn forward(&self, run: RunKind) -> EventSink {
+        let (sink, mut rx) = EventSink::channel();
+        let (tx, started) = (self.tx.clone(), self.started);
+        tokio::spawn(async move {
+            while let Some(envelope) = rx.recv().await {
+                let _ = tx.send(Msg::Engine { run, event: envelope.event, at: started.elapsed() });
+            }
+        });
+        sink
+    }
+}
+
+/// Every phase's changes, as the runner would plan them (skips included).
+pub fn plan(phases: PhaseList, settings: &Arc<InitSettings>, gate: Arc<WriteGate>) -> Vec<PlannedPhase> {
+    let (sink, _rx) = EventSink::channel();
+    let ctx = Context::new(Settings::Init(settings.clone()), gate, sink, Arc::new(NoDecisions));
+    let skip = &settings.init.skip_phases;
+    phases()
+        .iter()
+        .map(|p| {
+            let skipped = skip.iter().find(|s| runner::selects(s, p.id())).map(|s| format!("--skip-phases={s}"));
+            let changes = if skipped.is_some() { vec![] } else { p.plan(&ctx).iter().map(|c| c.describe()).collect() };
+            PlannedPhase { id: p.id().into(), title: p.title().into(), changes, skipped }
+        })
+        .collect()
+}
+
+fn read_ca_hash(settings: &InitSettings, gate: Arc<WriteGate>) -> Option<String> {
+    let host_path = format!("{}/ca.crt", settings.cluster.certificates_dir.trim_end_matches('/'));
+    let pem = std::fs::read(gate.source(&host_path).ok()?).ok()?;
+    super::done::ca_cert_hash(&pem)
+}
+
+/// Writes the config file 0600 (it holds the bootstrap token) and says where.
+fn save_config(path: &Path, yaml: &str) -> Result<PathBuf, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(yaml.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The engine's questions become a dialog; the answer comes back through `answer`.
+pub struct TuiDecider {
+    tx: mpsc::UnboundedSender<Msg>,
+    pending: Mutex<Option<oneshot::Sender<Option<String>>>>,
+}
+
+impl TuiDecider {
+    fn answer(&self, answer: Option<String>) {
+        if let Some(reply) = self.pending.lock().expect("never poisoned").take() {
+            let _ = reply.send(answer);
+        }
+    }
+}
+
+#[async_trait]
+impl Decider for TuiDecider {
+    async fn decide(&self, question: &str, choices: &[String]) -> Option<String> {
+        let (reply, answer) = oneshot::channel();
+        *self.pending.lock().expect("never poisoned") = Some(reply);
+        self.tx.send(Msg::Decision { question: question.into(), choices: choices.to_vec() }).ok()?;
+        answer.await.ok().flatten()
+    }
+}

@@ -1,0 +1,226 @@
+//! The one key registry: key handling, the footer hints and the `?` help
+//! overlay all read this table, so a key cannot work without being listed
+//! (or be listed without working).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where keys are read: a screen, or the dialog on top of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Welcome,
+    Preflight,
+    /// The choices and join forms: printable keys type into the field.
+    Form,
+    Review,
+    Progress,
+    Done,
+    /// A yes/no question.
+    Confirm,
+    /// Pick one of several answers.
+    Choose,
+    /// Type a value (a file name).
+    Input,
+    Notice,
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    NextField,
+    PrevField,
+    Left,
+    Right,
+    Enter,
+    Back,
+    Quit,
+    Help,
+    Fix,
+    Ignore,
+    Recheck,
+    Save,
+    Retry,
+    CopyWorker,
+    CopyControlPlane,
+    OpenCsr,
+    Yes,
+    No,
+    ClearField,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key { code, mods: KeyModifiers::NONE }
+}
+
+const fn c(ch: char) -> Key {
+    k(KeyCode::Char(ch))
+}
+
+const fn ctrl(ch: char) -> Key {
+    Key { code: KeyCode::Char(ch), mods: KeyModifiers::CONTROL }
+}
+
+impl Key {
+    pub fn name(&self) -> String {
+        let base = match self.code {
+            KeyCode::Enter => "Enter".to_string(),
+            KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Tab => "Tab".to_string(),
+            KeyCode::BackTab => "S-Tab".to_string(),
+            KeyCode::Up => "↑".to_string(),
+            KeyCode::Down => "↓".to_string(),
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
+            KeyCode::PageUp => "PgUp".to_string(),
+            KeyCode::PageDown => "PgDn".to_string(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Char(ch) => ch.to_string(),
+            other => format!("{other:?}"),
+        };
+        if self.mods.contains(KeyModifiers::CONTROL) {
+            format!("Ctrl-{}", base.to_uppercase())
+        } else {
+            base
+        }
+    }
+
+    fn matches(&self, event: &KeyEvent) -> bool {
+        // Terminals report upper-case letters with or without SHIFT; the
+        // character itself already says which letter was typed.
+        let mods = match event.code {
+            KeyCode::Char(_) => event.modifiers - KeyModifiers::SHIFT,
+            _ => event.modifiers,
+        };
+        self.code == event.code && self.mods == mods
+    }
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// The footer's word for it; empty keeps it out of the footer (help still lists it).
+    pub label: &'static str,
+    pub help: &'static str,
+    pub contexts: &'static [Context],
+}
+
+use Context::*;
+
+const SCREENS: &[Context] = &[Welcome, Preflight, Form, Review, Progress, Done];
+const LISTS: &[Context] = &[Welcome, Preflight, Review, Progress, Done, Choose, Help];
+
+/// Every key kubelift's TUI answers to, per context, in footer order.
+pub static BINDINGS: &[Binding] = &[
+    Binding { keys: &[k(KeyCode::Up), c('k')], action: Action::Up, label: "", help: "move up", contexts: LISTS },
+    Binding { keys: &[k(KeyCode::Down), c('j')], action: Action::Down, label: "", help: "move down", contexts: LISTS },
+    Binding { keys: &[k(KeyCode::PageUp)], action: Action::PageUp, label: "", help: "scroll a page up", contexts: &[Review, Progress, Help] },
+    Binding { keys: &[k(KeyCode::PageDown)], action: Action::PageDown, label: "", help: "scroll a page down", contexts: &[Review, Progress, Help] },
+    Binding { keys: &[k(KeyCode::Tab), k(KeyCode::Down)], action: Action::NextField, label: "next", help: "next field", contexts: &[Form] },
+    Binding { keys: &[k(KeyCode::BackTab), k(KeyCode::Up)], action: Action::PrevField, label: "", help: "previous field", contexts: &[Form] },
+    Binding { keys: &[k(KeyCode::Right)], action: Action::Right, label: "choose", help: "next choice of a field (addresses, versions, add-ons, key types)", contexts: &[Form] },
+    Binding { keys: &[k(KeyCode::Left)], action: Action::Left, label: "", help: "previous choice of a field", contexts: &[Form] },
+    Binding { keys: &[ctrl('u')], action: Action::ClearField, label: "", help: "clear the field", contexts: &[Form, Input] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "open", help: "open the selected task", contexts: &[Welcome] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "continue", help: "go on to the choices (failed checks must be fixed or ignored first)", contexts: &[Preflight] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "continue", help: "check every answer and go on (to the review, or to the join)", contexts: &[Form] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "install", help: "run every phase of the plan", contexts: &[Review] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "done screen", help: "after a successful run: show the join commands", contexts: &[Progress] },
+    Binding { keys: &[c('f')], action: Action::Fix, label: "fix", help: "show the fix of the selected check, and apply it if you agree", contexts: &[Preflight] },
+    Binding { keys: &[c('i')], action: Action::Ignore, label: "ignore", help: "go on despite the selected check (asks first: the install may fail later)", contexts: &[Preflight] },
+    Binding { keys: &[c('r')], action: Action::Recheck, label: "re-run", help: "run every check again", contexts: &[Preflight] },
+    Binding { keys: &[c('s')], action: Action::Save, label: "save config", help: "save the answers as a kubeadm config file for `kubelift init --non-interactive --config`", contexts: &[Review] },
+    Binding { keys: &[c('r')], action: Action::Retry, label: "retry", help: "run again: resumes at the failed phase (the journal remembers what finished)", contexts: &[Progress] },
+    Binding { keys: &[c('c')], action: Action::CopyWorker, label: "copy join", help: "copy the worker join command to the clipboard (OSC 52)", contexts: &[Done] },
+    Binding { keys: &[c('p')], action: Action::CopyControlPlane, label: "copy cp join", help: "copy the control-plane join command to the clipboard (OSC 52)", contexts: &[Done] },
+    Binding { keys: &[c('a')], action: Action::OpenCsr, label: "approve certs", help: "approve node certificate requests (the CSR screen)", contexts: &[Done] },
+    Binding { keys: &[c('y'), k(KeyCode::Enter)], action: Action::Yes, label: "yes", help: "agree", contexts: &[Confirm] },
+    Binding { keys: &[c('n'), k(KeyCode::Esc)], action: Action::No, label: "no", help: "decline", contexts: &[Confirm] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "choose", help: "answer with the selected choice", contexts: &[Choose] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "save", help: "write the file", contexts: &[Input] },
+    Binding { keys: &[k(KeyCode::Enter), k(KeyCode::Esc)], action: Action::Back, label: "close", help: "close this message", contexts: &[Notice] },
+    Binding { keys: &[k(KeyCode::Esc), c('?'), c('q')], action: Action::Back, label: "close", help: "close the help", contexts: &[Help] },
+    Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "cancel", help: "cancel without answering", contexts: &[Choose, Input] },
+    Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "back", help: "back to the previous screen", contexts: SCREENS },
+    Binding { keys: &[c('?'), k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: &[Welcome, Preflight, Review, Progress, Done] },
+    Binding { keys: &[k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: &[Form] },
+    Binding { keys: &[c('q')], action: Action::Quit, label: "quit", help: "leave kubelift (asks first while phases run)", contexts: &[Welcome, Preflight, Review, Progress, Done] },
+    Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (asks first while phases run)", contexts: SCREENS },
+];
+
+/// The action a key means in `context`, if any.
+pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.contexts.contains(&context))
+        .find(|b| b.keys.iter().any(|key| key.matches(event)))
+        .map(|b| b.action)
+}
+
+/// The bindings of a context, in table order.
+pub fn bindings(context: Context) -> impl Iterator<Item = &'static Binding> {
+    BINDINGS.iter().filter(move |b| b.contexts.contains(&context))
+}
+
+/// Footer hints: `(keys, label)` for the bindings that have a label and are usable now.
+pub fn footer(context: Context, enabled: impl Fn(Action) -> bool) -> Vec<(String, &'static str)> {
+    bindings(context)
+        .filter(|b| !b.label.is_empty() && enabled(b.action))
+        .map(|b| (b.keys[0].name(), b.label))
+        .collect()
+}
+
+pub fn keys_text(b: &Binding) -> String {
+    b.keys.iter().map(Key::name).collect::<Vec<_>>().join("/")
+}
+
+/// Is this key text for a field, rather than a command? (plain or shifted characters)
+pub fn is_text(event: &KeyEvent) -> bool {
+    matches!(event.code, KeyCode::Char(_)) && (event.modifiers - KeyModifiers::SHIFT).is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn the_same_key_means_what_its_context_says() {
+        assert_eq!(action_for(Preflight, &press(KeyCode::Char('r'))), Some(Action::Recheck));
+        assert_eq!(action_for(Progress, &press(KeyCode::Char('r'))), Some(Action::Retry));
+        assert_eq!(action_for(Form, &press(KeyCode::Char('q'))), None, "q is text in a form");
+        assert_eq!(action_for(Form, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for ctx in [Welcome, Preflight, Form, Review, Progress, Done, Confirm, Choose, Input, Notice, Help] {
+            let mut seen = vec![];
+            for b in bindings(ctx) {
+                for key in b.keys {
+                    assert!(!seen.contains(key), "{ctx:?}: {} bound twice", key.name());
+                    seen.push(*key);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_context_has_a_way_out_in_its_footer() {
+        for ctx in [Welcome, Preflight, Form, Review, Progress, Done, Confirm, Choose, Input, Notice, Help] {
+            let hints = footer(ctx, |_| true);
+            assert!(!hints.is_empty(), "{ctx:?}");
+        }
+    }
+}
