@@ -13,6 +13,9 @@ use kube::runtime::WatchStreamExt;
 use super::policy::NodeFacts;
 use crate::cluster::Cluster;
 
+// Updates pass one at a time from the watch to the model, never stored in
+// bulk, so boxing the large CSR variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Update {
     /// The CSR watch (re)started: the applied CSRs up to `CsrSynced` are the full set.

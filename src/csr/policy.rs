@@ -88,7 +88,7 @@ impl Verdict {
     /// The checks that did not pass, worst first.
     pub fn problems(&self) -> Vec<&Check> {
         let mut out: Vec<&Check> = self.checks.iter().filter(|c| c.level != Level::Pass).collect();
-        out.sort_by(|a, b| b.level.cmp(&a.level));
+        out.sort_by_key(|c| std::cmp::Reverse(c.level));
         out
     }
 
