@@ -144,7 +144,7 @@ async fn list(g: &Global, cluster: &Cluster, checks: Policy, pending: bool, sign
     let entries = model.visible();
     match g.output {
         Output::Json => println!("{}", json!({ "schema": LIST_SCHEMA, "items": entries.iter().map(|e| entry_json(e, now)).collect::<Vec<_>>() })),
-        Output::Text => print_table(&entries, now, g.verbose > 0),
+        Output::Text => print!("{}", table(&entries, now, g.verbose > 0)),
     }
     exit::OK
 }
@@ -175,23 +175,25 @@ fn short_signer(s: &str) -> &str {
     s.strip_prefix("kubernetes.io/").unwrap_or(s)
 }
 
-fn print_table(entries: &[&Entry], now: chrono::DateTime<Utc>, every_check: bool) {
+/// The text of `csr list`: aligned columns, and under each row the checks
+/// that did not pass (every check with `every_check`).
+fn table(entries: &[&Entry], now: chrono::DateTime<Utc>, every_check: bool) -> String {
     if entries.is_empty() {
-        println!("No certificate signing requests.");
-        return;
+        return "No certificate signing requests.\n".into();
     }
     let header = ["NAME", "AGE", "SIGNER", "REQUESTOR", "SUBJECT", "SANS", "KEY", "DURATION", "CONDITION", "VERDICT"];
     let rows: Vec<[String; 10]> = entries.iter().map(|e| table_row(e, now)).collect();
     let widths: Vec<usize> = (0..header.len()).map(|i| rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0)).collect();
     let line = |cells: &[String]| cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string();
-    println!("{}", line(&header.map(String::from)));
+    let mut out = line(&header.map(String::from)) + "\n";
     for (e, row) in entries.iter().zip(&rows) {
-        println!("{}", line(row));
+        out += &(line(row) + "\n");
         let shown: Vec<_> = if every_check { e.verdict.checks.iter().collect() } else { e.verdict.problems() };
         for c in shown {
-            println!("    {} {}: {}", c.level.label(), c.id, c.detail);
+            out += &format!("    {} {}: {}\n", c.level.label(), c.id, c.detail);
         }
     }
+    out
 }
 
 fn table_row(e: &Entry, now: chrono::DateTime<Utc>) -> [String; 10] {
@@ -474,6 +476,45 @@ fn log_write(g: &Global, approver: &Approver, r: &Report, verdict: &Verdict) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::csr::policy::NodeFacts;
+    use crate::csr::request::{build, RequestSpec};
+    use k8s_openapi::api::certificates::v1::CertificateSigningRequestSpec;
+
+    fn serving(name: &str, ip: &str) -> CertificateSigningRequest {
+        let key = crate::pki::generate_key(crate::pki::KeyAlgorithm::EcdsaP256).unwrap();
+        let pem = build(&RequestSpec::kubelet_serving("cp1", &["cp1"], &[ip.parse().unwrap()]), &key).unwrap();
+        CertificateSigningRequest {
+            metadata: kube::api::ObjectMeta { name: Some(name.into()), uid: Some(name.into()), ..Default::default() },
+            spec: CertificateSigningRequestSpec {
+                request: k8s_openapi::ByteString(pem.into_bytes()),
+                signer_name: crate::csr::KUBELET_SERVING.into(),
+                username: Some("system:node:cp1".into()),
+                groups: Some(vec!["system:nodes".into()]),
+                usages: Some(["digital signature", "key encipherment", "server auth"].map(String::from).to_vec()),
+                ..Default::default()
+            },
+            status: None,
+        }
+    }
+
+    #[test]
+    fn the_text_table_shows_problems_under_their_row() {
+        let mut nodes = Nodes::default();
+        nodes.insert(NodeFacts { name: "cp1".into(), addresses: vec![("InternalIP".into(), "10.0.0.2".into())] });
+        let mut list = CsrList::new(Policy::default());
+        list.load(vec![serving("good", "10.0.0.2"), serving("bad", "10.0.0.9")], nodes);
+        list.set_sort(crate::csr::model::Sort { key: crate::csr::model::SortKey::Name, descending: false });
+        let text = table(&list.visible(), Utc::now(), false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("NAME  AGE  SIGNER") && lines[0].ends_with("VERDICT"), "{text}");
+        assert!(lines[1].starts_with("bad ") && lines[1].contains("kubelet-serving") && lines[1].contains("DNS:cp1,IP:10.0.0.9") && lines[1].ends_with("fail"), "{text}");
+        assert!(lines[2].starts_with("    fail ip-addresses: 10.0.0.9 not an address of Node cp1"), "{text}");
+        assert!(lines[3].starts_with("good") && lines[3].contains("ECDSA-P-256") && lines[3].contains("Pending") && lines[3].ends_with("pass"), "{text}");
+        assert_eq!(lines.len(), 4, "{text}");
+        let json = entry_json(list.get("bad").unwrap(), Utc::now());
+        assert_eq!(json["verdict"]["result"], "fail");
+        assert_eq!(json["sans"]["ip"][0], "10.0.0.9");
+    }
 
     #[test]
     fn kubeconfig_prefers_the_flag_then_admin_conf() {
