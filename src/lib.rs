@@ -27,3 +27,4 @@ pub mod goyaml;
 pub mod tokens;
 pub mod reset;
 pub mod certs;
+pub mod csr;

@@ -203,8 +203,9 @@ fn flags_override_the_file() {
 
 #[test]
 fn commands_not_built_yet_exit_64() {
-    // join, reset, token and certs are built: they must never run here against the machine's own root.
-    for args in [vec!["csr", "list"]] {
+    // join, reset, token, certs and csr's headless commands are built: they must never run here
+    // against the machine's own root. The bare `csr` screen is not built yet.
+    for args in [vec!["csr"]] {
         kubelift().args(&args).assert().code(64).stderr(predicates::str::contains("not available yet"));
     }
 }

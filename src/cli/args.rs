@@ -351,15 +351,38 @@ pub struct KubeconfigUserArgs {
 pub struct CsrArgs {
     #[command(subcommand)]
     pub action: Option<CsrAction>,
+    /// The kubeconfig to act with (default: /etc/kubernetes/admin.conf under --root, then $KUBECONFIG)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Check settings from a YAML file: maxDuration, allowedIPRanges, allowedDNSSuffixes (docs/csr.md); flags add to it
+    #[arg(long, global = true, value_name = "FILE")]
+    pub policy_file: Option<PathBuf>,
+    /// The longest certificate lifetime a request may ask for (spec.expirationSeconds)
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub max_duration: Option<String>,
+    /// Every IP SAN of a serving certificate must also lie in one of these ranges (repeatable, or comma-separated)
+    #[arg(long = "allowed-ip-range", global = true, value_name = "CIDR", value_delimiter = ',')]
+    pub allowed_ip_ranges: Vec<String>,
+    /// Accept DNS SANs <node>.<suffix> a Node does not list (repeatable, or comma-separated)
+    #[arg(long = "allowed-dns-suffix", global = true, value_name = "SUFFIX", value_delimiter = ',')]
+    pub allowed_dns_suffixes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum CsrAction {
     /// List certificate signing requests with their policy verdicts
-    List,
+    List {
+        /// Only pending requests
+        #[arg(long)]
+        pending: bool,
+        /// Only requests for this signer (e.g. kubernetes.io/kubelet-serving)
+        #[arg(long)]
+        signer: Option<String>,
+    },
     /// Approve requests by name, or every one that passes the policy
     Approve {
         /// CSR names to approve
+        #[arg(conflicts_with = "all_passing", required_unless_present = "all_passing")]
         names: Vec<String>,
         /// Approve every pending request that passes every policy check
         #[arg(long)]
@@ -367,6 +390,12 @@ pub enum CsrAction {
         /// Only requests for this signer (e.g. kubernetes.io/kubelet-serving)
         #[arg(long)]
         signer: Option<String>,
+        /// Approve this named request although a check fails (repeatable); it must also be given by name
+        #[arg(long, value_name = "NAME")]
+        force: Vec<String>,
+        /// Requests written at once
+        #[arg(long, value_name = "N", default_value_t = 32)]
+        concurrency: usize,
     },
     /// Deny requests by name
     Deny {
@@ -382,6 +411,9 @@ pub enum CsrAction {
         /// always-reject, queue (leave for a person) or approve-if-valid
         #[arg(long, default_value = "queue")]
         policy: String,
+        /// Only act on requests for this signer (default: every signer)
+        #[arg(long)]
+        signer: Option<String>,
     },
 }
 

@@ -3,6 +3,7 @@
 pub mod args;
 mod certs_cmd;
 mod config_cmd;
+mod csr_cmd;
 pub(crate) mod logging;
 mod preflight_cmd;
 mod reset_cmd;
@@ -14,7 +15,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use crate::exit;
-use args::{Cli, Command, CsrAction, Global, Output};
+use args::{Cli, Command, Global, Output};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -55,16 +56,7 @@ fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
         Command::Token(c) => token_cmd::run(g, c),
         Command::Certs(c) => certs_cmd::run(g, c),
         Command::Kubeconfig(c) => certs_cmd::kubeconfig(g, c),
-        Command::Csr(args) => {
-            let what = match args.action {
-                None => "the CSR screen of `kubelift csr`",
-                Some(CsrAction::List) => "`kubelift csr list`",
-                Some(CsrAction::Approve { .. }) => "`kubelift csr approve`",
-                Some(CsrAction::Deny { .. }) => "`kubelift csr deny`",
-                Some(CsrAction::Watch { .. }) => "`kubelift csr watch`",
-            };
-            not_available(what, "`kubectl get csr` and `kubectl certificate approve` work meanwhile")
-        }
+        Command::Csr(args) => csr_cmd::run(g, &args),
         Command::Preflight(args) => preflight_cmd::run(g, &args),
     }
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::config::InitSettings;
-use crate::engine::{Change, Context, FileClass, Phase, PhaseCtx, PhaseError};
+use crate::engine::{Change, Context, FileClass, Phase, PhaseCtx, PhaseError, Settings};
 use crate::pki::{self, CertSpec, Certificate, KeyAlgorithm, KeyPair, KeyPool, PkiInputs};
 
 /// kubeadm's certs sub-phases in order: (phase name, file base name under the
