@@ -138,7 +138,32 @@ pub fn init(g: &Global, args: &InitArgs, only: Option<&str>) -> u8 {
         }
     };
     let warnings = settings.warnings.clone();
-    run(g, Settings::Init(Arc::new(settings)), gate, &phases, &options, warnings)
+    let settings = Arc::new(settings);
+    let code = run(g, Settings::Init(settings.clone()), gate.clone(), &phases, &options, warnings);
+    if code == exit::OK && only.is_none() && g.output == Output::Text {
+        print_next_steps(&settings, &gate);
+    }
+    code
+}
+
+/// What kubeadm prints after a successful init: how to use the cluster and
+/// how to join it. Text only: the token is a secret, and JSON consumers ask
+/// for it by name (`kubelift token create --print-join-command -o json`).
+fn print_next_steps(s: &InitSettings, gate: &WriteGate) {
+    let ca = gate.read(&format!("{}/ca.crt", s.cluster.certificates_dir)).ok().flatten();
+    let hash = ca.and_then(|pem| pem::parse(pem).ok()).and_then(|p| crate::discovery::pin::hash_string(p.contents())).unwrap_or_else(|| "<see kubelift token create --print-join-command>".into());
+    let token = s.init.bootstrap_tokens.first().map(|t| t.token.expose().to_string()).unwrap_or_default();
+    let endpoint = s.control_plane_endpoint();
+    if gate.is_dry_run() {
+        println!("\nThis was a dry run: nothing on this machine changed. A real run ends like this:");
+    }
+    println!("\nYour Kubernetes control-plane has initialized successfully!\n");
+    println!("To start using your cluster, as root:\n  export KUBECONFIG=/etc/kubernetes/admin.conf\nor as a regular user:\n  mkdir -p $HOME/.kube && sudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config && sudo chown $(id -u):$(id -g) $HOME/.kube/config\n");
+    println!("Then install a pod network add-on (kubectl apply -f <its manifest>; docs/init.md lists choices).\n");
+    println!("Join worker nodes by running on each as root (kubeadm join takes the same flags):\n  kubelift join {endpoint} --token {token} \\\n    --discovery-token-ca-cert-hash {hash}");
+    if s.upload_certs || !s.cluster.control_plane_endpoint.is_empty() {
+        println!("\nJoin more control-plane nodes with the same command plus:\n    --control-plane --certificate-key <the key printed by `kubelift certs certificate-key` and uploaded with `kubelift phase upload-certs --upload-certs --certificate-key KEY`>");
+    }
 }
 
 pub(super) fn run(g: &Global, settings: Settings, gate: Arc<WriteGate>, phases: &[Box<dyn engine::Phase>], options: &RunOptions, warnings: Vec<String>) -> u8 {
