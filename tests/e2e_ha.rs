@@ -15,26 +15,14 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use support::e2e::{self, Network, TestHost};
+use support::e2e::{self, ca_hash, kubelift, text, Network, TestHost, TOKEN};
 
-const TOKEN: &str = "abcdef.0123456789abcdef";
 const CERTIFICATE_KEY: &str = "3f5e1a0c2b7d4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f7";
 const WRONG_KEY: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const CRI: &str = "unix:///run/containerd/containerd.sock";
 
-fn kubelift(host: &TestHost, args: &[&str]) -> Output {
-    host.command(env!("CARGO_BIN_EXE_kubelift")).args(args).arg("--root").arg(host.root.path()).output().unwrap()
-}
 
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
-fn ca_hash(cp: &TestHost) -> String {
-    let pem = std::fs::read(cp.path("/etc/kubernetes/pki/ca.crt")).unwrap();
-    let der = pem::parse(pem).unwrap().into_contents();
-    kubelift::discovery::pin::hash_string(&der).unwrap()
-}
 
 /// cp1: the reference config with cp1's address as the controlPlaneEndpoint.
 fn first_control_plane(net: &Network, bins: &Path) -> TestHost {

@@ -4,28 +4,12 @@
 
 mod support;
 
-use std::process::Output;
 use std::time::Duration;
-use support::e2e::{self, Network, TestHost};
+use support::e2e::{self, ca_hash, text, wait_signed, Network, TestHost, TOKEN};
 
-const TOKEN: &str = "abcdef.0123456789abcdef";
 
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
-fn ca_hash(cp: &TestHost) -> String {
-    let pem = std::fs::read(cp.path("/etc/kubernetes/pki/ca.crt")).unwrap();
-    kubelift::discovery::pin::hash_string(&pem::parse(pem).unwrap().into_contents()).unwrap()
-}
 
-fn wait_signed(cp: &TestHost) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !String::from_utf8_lossy(&cp.kubectl("/etc/kubernetes/admin.conf", &["-n", "kube-public", "get", "cm", "cluster-info", "-o", "jsonpath={.data}"]).stdout).contains("jws-kubeconfig-abcdef") {
-        assert!(std::time::Instant::now() < deadline, "cluster-info was never signed");
-        std::thread::sleep(Duration::from_millis(300));
-    }
-}
 
 #[test]
 fn kubeadm_join_discovers_a_kubelift_control_plane() {

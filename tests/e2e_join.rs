@@ -7,23 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
-use support::e2e::{self, Network, TestHost};
-
-const TOKEN: &str = "abcdef.0123456789abcdef";
-
-fn kubelift(host: &TestHost, args: &[&str]) -> Output {
-    host.command(env!("CARGO_BIN_EXE_kubelift")).args(args).arg("--root").arg(host.root.path()).output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn ca_hash(cp: &TestHost) -> String {
-    let pem = std::fs::read(cp.path("/etc/kubernetes/pki/ca.crt")).unwrap();
-    let der = pem::parse(pem).unwrap().into_contents();
-    kubelift::discovery::pin::hash_string(&der).unwrap()
-}
+use support::e2e::{self, ca_hash, kubelift, text, wait_signed, Network, TestHost, TOKEN};
 
 fn control_plane(net: &Network, bins: &Path) -> TestHost {
     let mut cp = net.host("cp1");
@@ -33,11 +17,7 @@ fn control_plane(net: &Network, bins: &Path) -> TestHost {
     let out = kubelift(&cp, &["init", "--non-interactive", "--skip-phases", "preflight", "--config", config.to_str().unwrap()]);
     assert!(out.status.success(), "init failed:\n{}\n{}", text(&out), cp.logs());
     // The controller-manager's bootstrap signer signs cluster-info shortly after.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !String::from_utf8_lossy(&cp.kubectl("/etc/kubernetes/admin.conf", &["-n", "kube-public", "get", "cm", "cluster-info", "-o", "jsonpath={.data}"]).stdout).contains("jws-kubeconfig-abcdef") {
-        assert!(std::time::Instant::now() < deadline, "cluster-info was never signed");
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    wait_signed(&cp);
     cp
 }
 

@@ -36,18 +36,7 @@ fn order(mut addresses: Vec<Address>, default: Option<IpAddr>) -> Vec<Address> {
 
 /// Addresses other nodes could reach: no loopback, no IPv6 link-local.
 fn interface_addresses() -> Vec<Address> {
-    let Ok(addrs) = nix::ifaddrs::getifaddrs() else { return vec![] };
-    addrs
-        .filter_map(|a| {
-            let sock = a.address?;
-            let ip = match (sock.as_sockaddr_in(), sock.as_sockaddr_in6()) {
-                (Some(v4), _) => IpAddr::V4(v4.ip()),
-                (_, Some(v6)) => IpAddr::V6(v6.ip()),
-                _ => return None,
-            };
-            usable(&ip).then_some(Address { interface: a.interface_name, ip })
-        })
-        .collect()
+    crate::preflight::host::interface_addresses().into_iter().filter(|(_, ip)| usable(ip)).map(|(interface, ip)| Address { interface, ip }).collect()
 }
 
 fn usable(ip: &IpAddr) -> bool {

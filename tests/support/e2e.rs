@@ -388,3 +388,31 @@ pub fn reference_config(host: &TestHost) -> String {
     let reference = include_str!("../fixtures/kubeadm-v1.24/config/input-kubeadm.yaml");
     reference.replace("10.211.0.2", &host.address.to_string()).replace("name: cp1", &format!("name: {}", host.name))
 }
+
+/// The bootstrap token of the reference config.
+pub const TOKEN: &str = "abcdef.0123456789abcdef";
+
+/// `kubelift ARGS --root <host root>` run inside the host.
+pub fn kubelift(host: &TestHost, args: &[&str]) -> std::process::Output {
+    host.command(env!("CARGO_BIN_EXE_kubelift")).args(args).arg("--root").arg(host.root.path()).output().unwrap()
+}
+
+/// stdout and stderr together, for assertions and failure messages.
+pub fn text(o: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// `sha256:<hex>` of a control plane's CA, as join commands pin it.
+pub fn ca_hash(cp: &TestHost) -> String {
+    let pem = fs::read(cp.path("/etc/kubernetes/pki/ca.crt")).unwrap();
+    kubelift::discovery::pin::hash_string(&pem::parse(pem).unwrap().into_contents()).unwrap()
+}
+
+/// Waits until the controller-manager's bootstrap signer has signed cluster-info for the token.
+pub fn wait_signed(cp: &TestHost) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !String::from_utf8_lossy(&cp.kubectl("/etc/kubernetes/admin.conf", &["-n", "kube-public", "get", "cm", "cluster-info", "-o", "jsonpath={.data}"]).stdout).contains("jws-kubeconfig-abcdef") {
+        assert!(Instant::now() < deadline, "cluster-info was never signed");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
