@@ -126,23 +126,19 @@ impl Cluster {
     }
 
     /// Server-side applies one object (JSON with apiVersion, kind, metadata)
-    /// and reports whether the server's copy changed.
+    /// and reports whether the server's copy changed, in one round trip: the
+    /// answer says when the object was created and when kubelift's fields
+    /// last changed (its managedFields entry), which is all the outcome needs.
     pub async fn apply(&self, object: &serde_json::Value) -> Result<Applied, ClusterError> {
         let target = ObjectRef::of(object)?;
         let api = self.api_for(&target);
         let action = format!("apply {target}");
-        let before = self
-            .retry(&action, || api.get_opt(&target.name))
-            .await?
-            .and_then(|o| o.metadata.resource_version);
+        // Server timestamps have whole seconds; a second of slack covers the rounding.
+        let since = k8s_openapi::jiff::Timestamp::now() - k8s_openapi::jiff::SignedDuration::from_secs(1);
         let params = PatchParams::apply(FIELD_MANAGER).force();
         let patch = Patch::Apply(object);
         let after = self.retry(&action, || api.patch(&target.name, &params, &patch)).await?;
-        Ok(match (before, after.metadata.resource_version) {
-            (None, _) => Applied::Created,
-            (Some(a), Some(b)) if a == b => Applied::Unchanged,
-            _ => Applied::Updated,
-        })
+        Ok(outcome(&after.metadata, since))
     }
 
     /// Merge-patches an existing object (labels, taints, annotations).
@@ -162,6 +158,21 @@ impl Cluster {
             Some(ns) => Api::namespaced_with(self.client.clone(), ns, &resource),
             None => Api::all_with(self.client.clone(), &resource),
         }
+    }
+}
+
+/// Created when the object is younger than `since`; updated when kubelift's
+/// apply entry changed since then; else the server kept it as it was.
+fn outcome(meta: &kube::api::ObjectMeta, since: k8s_openapi::jiff::Timestamp) -> Applied {
+    let recent = |t: &Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>| t.as_ref().is_some_and(|t| t.0 >= since);
+    if recent(&meta.creation_timestamp) {
+        return Applied::Created;
+    }
+    let ours = meta.managed_fields.iter().flatten().find(|m| m.manager.as_deref() == Some(FIELD_MANAGER) && m.operation.as_deref() == Some("Apply"));
+    if ours.is_some_and(|m| recent(&m.time)) {
+        Applied::Updated
+    } else {
+        Applied::Unchanged
     }
 }
 
@@ -208,6 +219,20 @@ impl ObjectRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_from_timestamps() {
+        use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ManagedFieldsEntry, Time};
+        use k8s_openapi::jiff::{SignedDuration, Timestamp};
+        let now = Timestamp::now();
+        let long_ago = Some(Time(now - SignedDuration::from_secs(3600)));
+        let entry = |time| ManagedFieldsEntry { manager: Some(FIELD_MANAGER.into()), operation: Some("Apply".into()), time, ..Default::default() };
+        let meta = |created, fields| kube::api::ObjectMeta { creation_timestamp: created, managed_fields: Some(vec![fields]), ..Default::default() };
+        let since = now - SignedDuration::from_secs(1);
+        assert_eq!(outcome(&meta(Some(Time(now)), entry(Some(Time(now)))), since), Applied::Created);
+        assert_eq!(outcome(&meta(long_ago.clone(), entry(Some(Time(now)))), since), Applied::Updated);
+        assert_eq!(outcome(&meta(long_ago.clone(), entry(long_ago)), since), Applied::Unchanged);
+    }
 
     #[test]
     fn object_refs_from_json() {
