@@ -217,3 +217,24 @@ fn version_and_completion() {
     assert!(v["kubernetes"]["default"].as_str().unwrap().starts_with("v1."));
     kubelift().args(["completion", "bash"]).assert().success().stdout(predicates::str::contains("kubelift"));
 }
+
+#[test]
+fn a_pod_network_manifest_is_planned_and_applied_after_the_add_ons() {
+    let root = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = kubelift()
+        .env("TMPDIR", tmp.path())
+        .args(["init", "--dry-run", "-o", "json", "--config", REFERENCE, "--pod-network-manifest", "tests/fixtures/network/tiny-cni.yaml", "--root"])
+        .arg(root.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let events = json_lines(&out);
+    let plan = events.iter().find(|e| e["event"] == "plan" && e["phase"] == "addon/pod-network").expect("a plan for addon/pod-network");
+    let names: Vec<&str> = plan["changes"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["tiny-cni-config", "tiny-cni"]);
+    let dry = events.last().unwrap()["dry_run_dir"].as_str().unwrap().to_string();
+    assert!(std::path::Path::new(&dry).join("api/daemonset-kube-system-tiny-cni.yaml").exists());
+}

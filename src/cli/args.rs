@@ -143,6 +143,9 @@ pub struct InitArgs {
     /// Upload the shared control-plane certificates to the kubeadm-certs Secret
     #[arg(long)]
     pub upload_certs: bool,
+    /// A pod network add-on's manifest (downloaded from its project; see docs/init.md) to apply after the add-ons
+    #[arg(long, value_name = "FILE")]
+    pub pod_network_manifest: Option<PathBuf>,
     /// Key type for every key kubelift makes: RSA-2048 (default), RSA-3072, RSA-4096, ECDSA-P256, ECDSA-P384
     #[arg(long, value_name = "ALGORITHM")]
     pub encryption_algorithm: Option<String>,

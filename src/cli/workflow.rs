@@ -37,6 +37,7 @@ pub fn overrides(a: &InitArgs) -> InitOverrides {
         skip_phases: a.skip_phases.clone(),
         ignore_preflight_errors: a.ignore_preflight_errors.clone(),
         upload_certs: a.upload_certs,
+        pod_network_manifest: a.pod_network_manifest.clone(),
     }
 }
 

@@ -53,6 +53,8 @@ pub struct InitSettings {
     pub kube_proxy: Option<Mapping>,
     /// `--upload-certs`: put the shared certificates in the kubeadm-certs Secret.
     pub upload_certs: bool,
+    /// `--pod-network-manifest`: a pod network add-on's manifest to apply after the add-ons.
+    pub pod_network_manifest: Option<std::path::PathBuf>,
     /// Where the settings came from, for messages.
     pub source: String,
     pub warnings: Vec<String>,
@@ -83,6 +85,7 @@ pub struct InitOverrides {
     pub skip_phases: Vec<String>,
     pub ignore_preflight_errors: Vec<String>,
     pub upload_certs: bool,
+    pub pod_network_manifest: Option<std::path::PathBuf>,
 }
 
 fn set(field: &mut String, value: &Option<String>) {
@@ -102,6 +105,7 @@ impl InitSettings {
             kubelet: None,
             kube_proxy: None,
             upload_certs: false,
+            pod_network_manifest: None,
             source: "defaults".into(),
             warnings: vec![],
             read_errors: vec![],
@@ -179,6 +183,9 @@ impl InitSettings {
         init.skip_phases.extend(o.skip_phases.iter().cloned());
         init.node_registration.ignore_preflight_errors.extend(o.ignore_preflight_errors.iter().cloned());
         self.upload_certs |= o.upload_certs;
+        if o.pod_network_manifest.is_some() {
+            self.pod_network_manifest = o.pod_network_manifest.clone();
+        }
     }
 
     /// Fills kubeadm's defaults and validates everything, reporting all errors.
