@@ -75,7 +75,7 @@ fn init_dry_run_reaches_done_with_the_defaults() {
     t.keys(&["BSpace"]);
     t.wait_for("Pod CIDR: the range pod IPs come from");
     t.keys(&["Enter"]);
-    t.wait_for("Plan: 31 phases");
+    t.wait_for("Plan: 32 phases");
     t.keys(&["Enter"]);
     let done = t.wait_for("Join worker nodes");
     assert!(done.contains("kubeadm join") && done.contains("--token"), "{done}");
