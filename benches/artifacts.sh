@@ -8,7 +8,7 @@
 #   sudo benches/artifacts.sh [ROUNDS] [KUBELIFT_BINARY]
 #
 # Environment:
-#   KUBELIFT_E2E_BIN  folder with kubeadm v1.24 (default /work/e2e-bin)
+#   KUBELIFT_E2E_BIN  folder with kubeadm v1.24 (required)
 #   BENCH_DIR         where the roots are made (default /tmp: a disk, so the
 #                     fsyncs count; /dev/shm shows the CPU side alone)
 #   BENCH_NICE        nice level for all three (default 0; -19 lets them run
@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 
 rounds=${1:-9}
 kubelift=$(realpath "${2:-target/release/kubelift}")
-kubeadm=${KUBELIFT_E2E_BIN:-/work/e2e-bin}/kubeadm
+kubeadm=${KUBELIFT_E2E_BIN:?set KUBELIFT_E2E_BIN to the folder with kubeadm v1.24}/kubeadm
 base=${BENCH_DIR:-/tmp}
 nice_level=${BENCH_NICE:-0}
 config=$PWD/tests/fixtures/kubeadm-v1.24/config/input-kubeadm.yaml

@@ -1,7 +1,7 @@
 //! Benchmarks of `kubelift csr`, run by hand (docs/performance.md, "CSR approval"):
 //!
 //! ```sh
-//! KUBELIFT_E2E_BIN=/work/e2e-bin cargo test --test csr_bench -- --ignored --nocapture --test-threads 1
+//! KUBELIFT_E2E_BIN=DIR cargo test --test csr_bench -- --ignored --nocapture --test-threads 1
 //! ```
 //!
 //! * `approve_1000_against_kubectl`: on a control plane made by `kubelift init`

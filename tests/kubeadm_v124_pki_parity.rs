@@ -131,9 +131,11 @@ fn phase_kubeconfigs_match_kubeadms_field_by_field() {
 
 #[test]
 fn fixtures_are_the_golden_reference() {
-    let reference = Path::new("/work/shared/reference/kubeadm-v1.24/kubeconfig");
+    // shared/ lies beside the repository where it is checked out for the team; elsewhere this check skips.
+    let reference = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/kubeadm-v1.24/kubeconfig");
+    let reference = reference.as_path();
     if !reference.is_dir() {
-        println!("SKIPPED fixtures_are_the_golden_reference: {} is not on this machine", reference.display());
+        println!("SKIPPED fixtures_are_the_golden_reference: the shared reference is not beside the repository");
         return;
     }
     for entry in std::fs::read_dir(reference).unwrap() {
