@@ -140,3 +140,34 @@ fn tokens_then_reset_leaves_the_host_as_before_init() {
     assert_eq!(left, Vec::<String>::new(), "reset left these behind:\n{}", text(&reset));
     assert!(!host.path("/var/lib/kubelift").exists(), "the journal is gone");
 }
+
+/// The day-2 issue's scenario: init, join a worker, reset the worker, then the
+/// control plane; both hosts' roots are then as they were before, file by file.
+#[test]
+fn reset_a_joined_worker_then_the_control_plane() {
+    let Some(bins) = e2e::binaries("reset_a_joined_worker_then_the_control_plane") else { return };
+    let net = e2e::Network::new();
+    let mut cp = net.host("cp1");
+    std::fs::write(cp.path("/kubeadm.yaml"), e2e::reference_config(&cp)).unwrap();
+    let cp_before = tree::snapshot(cp.root.path());
+    cp.start_kubelet(&bins);
+    ok(kubelift(&cp, &["init", "--config", &cp.path("/kubeadm.yaml").display().to_string(), "--skip-phases", "preflight"]));
+    e2e::wait_signed(&cp);
+
+    let mut w1 = net.host("w1");
+    let w1_before = tree::snapshot(w1.root.path());
+    w1.start_kubelet(&bins);
+    let endpoint = format!("{}:6443", cp.address);
+    ok(kubelift(&w1, &["join", &endpoint, "--token", e2e::TOKEN, "--discovery-token-ca-cert-hash", &ca_pin(&cp), "--skip-phases", "preflight", "--node-name", "w1", "--cri-socket", "unix:///run/containerd/containerd.sock"]));
+    cp.wait_for_node("w1", Duration::from_secs(30));
+
+    for (host, before) in [(&mut w1, &w1_before), (&mut cp, &cp_before)] {
+        host.stop_kubelet();
+        let reset = kubelift(host, &["reset", "--force"]);
+        assert!(reset.status.success(), "reset of {}: {}", host.name, text(&reset));
+        let mut left = tree::diff(before, &tree::snapshot(host.root.path()));
+        left.retain(|l| !l.contains(" var/log"));
+        assert_eq!(left, Vec::<String>::new(), "reset of {} left these behind:\n{}", host.name, text(&reset));
+        assert!(!host.path("/var/lib/kubelift").exists(), "the journal of {} is gone", host.name);
+    }
+}
