@@ -199,7 +199,7 @@ fn renew_all_keeps_keys_and_identity_with_backups_and_journal() {
     let text = String::from_utf8(out).unwrap();
     assert_eq!(text.matches(" renewed: ").count(), 10, "{text}");
     assert!(text.contains("Done renewing certificates. You must restart etcd, kube-apiserver, kube-controller-manager, kube-scheduler"), "{text}");
-    assert!(text.contains("mv /etc/kubernetes/manifests/kube-apiserver.yaml"), "{text}");
+    assert!(text.contains("kubelift restarted etcd, kube-apiserver, kube-controller-manager, kube-scheduler"), "{text}");
     for ((_, base, ca), (identity, crt, key)) in LEAVES.iter().zip(&before) {
         let path = pki(r, base, "crt");
         assert_ne!(&std::fs::read(&path).unwrap(), crt, "{base}.crt was not reissued");

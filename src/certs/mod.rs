@@ -22,7 +22,7 @@ mod user;
 
 pub use expiration::{check_expiration, short_human_duration, EntryStatus, ExpirationEntry, ExpirationReport, WARN_WITHIN};
 pub use inventory::{items, CaInfo, Item, Source, CAS};
-pub use renew::{renew, KeyDisposition, RenewOptions, RenewOutcome, RenewReport, RenewResult};
+pub use renew::{renew, KeyDisposition, RenewOptions, RenewOutcome, RenewReport, RenewResult, RESTARTED_AT};
 pub use user::{user_kubeconfig, UserRequest};
 
 use std::fmt;
@@ -107,6 +107,10 @@ pub struct Problem {
 impl Problem {
     pub fn new(message: impl Into<String>, fix: impl Into<String>) -> Problem {
         Problem { message: message.into(), fix: fix.into() }
+    }
+
+    pub fn from_gate(e: crate::engine::gate::GateError) -> Problem {
+        Problem::new(e.to_string(), e.hint())
     }
 }
 

@@ -62,6 +62,8 @@ pub struct RenewReport {
     pub certificates: Vec<RenewResult>,
     /// Static Pods that must restart to load what was renewed.
     pub restart: Vec<String>,
+    /// Those kubelift restarted by touching their manifests (the others are not on this node).
+    pub restarted: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -100,14 +102,37 @@ pub fn renew(gate: &WriteGate, s: &CertsSettings, name: &str, opts: RenewOptions
     write_all(gate, &writes)?;
     results.sort_by(|a, b| a.name.cmp(&b.name));
     let restart: BTreeSet<String> = gathered.prepared.iter().flat_map(|p| p.item.read_by.iter().map(|c| c.to_string())).collect();
+    let restarted = restart_static_pods(gate, &restart, now)?;
     Ok(RenewReport {
         schema: "kubelift.certs.renew/v1",
         dry_run: gate.is_dry_run(),
         dry_run_dir: gate.dry_run_dir().map(|d| d.display().to_string()),
         certificates: results,
         restart: restart.into_iter().collect(),
+        restarted,
         warnings,
     })
+}
+
+/// The annotation whose change makes the kubelet recreate a static Pod.
+pub const RESTARTED_AT: &str = "kubelift.io/restarted-at";
+
+/// Restarts the static Pods that read renewed files the way the kubelet
+/// allows: a changed manifest is a new Pod. Each manifest gets the renewal
+/// time in an annotation, written through the gate (journaled). Manifests that
+/// are not on this node are left alone and not listed.
+fn restart_static_pods(gate: &WriteGate, components: &BTreeSet<String>, now: SystemTime) -> Result<Vec<String>, Problem> {
+    let stamp = rfc3339(now);
+    let mut restarted = Vec::new();
+    for component in components {
+        let path = format!("{}/manifests/{component}.yaml", super::KUBERNETES_DIR);
+        let Some(text) = gate.read(&path).map_err(Problem::from_gate)? else { continue };
+        let mut pod: serde_json::Value = serde_yaml::from_slice(&text).map_err(|e| Problem::new(format!("{path} is not YAML: {e}"), "restore the manifest (kubelift phase control-plane) and run renew again"))?;
+        pod["metadata"]["annotations"][RESTARTED_AT] = serde_json::Value::String(stamp.clone());
+        gate.write("certs-renew", &path, crate::goyaml::to_string(&pod).as_bytes(), 0o600, FileClass::Plain).map_err(Problem::from_gate)?;
+        restarted.push(component.clone());
+    }
+    Ok(restarted)
 }
 
 /// What was read before anything is signed.

@@ -164,10 +164,11 @@ fn restart_text(report: &RenewReport) -> String {
         out.push_str(" No static Pod reads them: nothing needs a restart.\n");
     } else {
         out.push_str(&format!(" You must restart {}, so that they can use the new certificates.\n", report.restart.join(", ")));
-        out.push_str("kubelift does not restart static Pods yet. On this node, for each of them, take its manifest away until the kubelet has stopped the Pod (it looks every 20 s), then put it back:\n");
-        for component in &report.restart {
-            let manifest = format!("{}/manifests/{component}.yaml", certs::KUBERNETES_DIR);
-            out.push_str(&format!("    mv {manifest} {dir}/ && sleep 25 && mv {dir}/{component}.yaml {manifest}\n", dir = certs::KUBERNETES_DIR));
+        if !report.restarted.is_empty() {
+            out.push_str(&format!("kubelift restarted {}: their manifests now carry the renewal time (annotation {}), so the kubelet recreates them.\n", report.restarted.join(", "), crate::certs::RESTARTED_AT));
+        }
+        for component in report.restart.iter().filter(|c| !report.restarted.contains(c)) {
+            out.push_str(&format!("{component} has no manifest under {}/manifests on this node: restart it where it runs.\n", certs::KUBERNETES_DIR));
         }
         out.push_str("On a single control-plane node the API is unavailable while kube-apiserver or etcd restarts.\n");
     }
