@@ -32,7 +32,10 @@ const BOUND_DIRS: &[&str] = &["/etc/kubernetes", "/var/lib/etcd", "/var/lib/kube
 /// The real binaries, or `None` after printing the one SKIPPED line.
 pub fn binaries(test: &str) -> Option<PathBuf> {
     let Some(dir) = std::env::var_os(BIN_ENV).map(PathBuf::from) else {
-        println!("SKIPPED {test}: {BIN_ENV} is not set (it names the folder with kube-apiserver, kube-controller-manager, kube-scheduler and kubeadm; see docs/testing.md)");
+        // Written to stderr directly, past the test harness's capture, so the
+        // line shows in every run's output.
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {BIN_ENV} is not set (it names the folder with kube-apiserver, kube-controller-manager, kube-scheduler and kubeadm; see docs/testing.md)");
         return None;
     };
     for bin in ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubeadm"] {
