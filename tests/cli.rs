@@ -89,6 +89,25 @@ fn the_reference_configs_validate() {
     }
 }
 
+/// `kubelift init --dry-run -o json --config REFERENCE EXTRA --root <empty dir>`:
+/// the events, with the temporary folders kept alive for the caller.
+fn dry_run_json(extra: &[&str]) -> (Vec<Value>, tempfile::TempDir, tempfile::TempDir) {
+    let root = tempfile::tempdir().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = kubelift()
+        .env("TMPDIR", tmp.path())
+        .args(["init", "--dry-run", "-o", "json", "--config", REFERENCE])
+        .args(extra)
+        .arg("--root")
+        .arg(root.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    (json_lines(&out), root, tmp)
+}
+
 fn phase_ids() -> Vec<String> {
     let out = kubelift().args(["phase", "--list", "-o", "json"]).assert().success().get_output().stdout.clone();
     let list: Vec<Value> = serde_json::from_slice(&out).unwrap();
@@ -186,17 +205,8 @@ fn config_errors_stop_init_with_exit_2_and_json_errors() {
 
 #[test]
 fn flags_override_the_file() {
-    let root = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let out = kubelift()
-        .env("TMPDIR", tmp.path())
-        .args(["init", "--dry-run", "-o", "json", "--config", REFERENCE, "--node-name", "override-node", "--root"])
-        .arg(root.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let (events, _root, _tmp) = dry_run_json(&["--node-name", "override-node"]);
+    let out = events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n").into_bytes();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("Node override-node") || text.contains("\"name\":\"override-node\""), "{text}");
 }
@@ -220,18 +230,7 @@ fn version_and_completion() {
 
 #[test]
 fn a_pod_network_manifest_is_planned_and_applied_after_the_add_ons() {
-    let root = tempfile::tempdir().unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let out = kubelift()
-        .env("TMPDIR", tmp.path())
-        .args(["init", "--dry-run", "-o", "json", "--config", REFERENCE, "--pod-network-manifest", "tests/fixtures/network/tiny-cni.yaml", "--root"])
-        .arg(root.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let events = json_lines(&out);
+    let (events, _root, _tmp) = dry_run_json(&["--pod-network-manifest", "tests/fixtures/network/tiny-cni.yaml"]);
     let plan = events.iter().find(|e| e["event"] == "plan" && e["phase"] == "addon/pod-network").expect("a plan for addon/pod-network");
     let names: Vec<&str> = plan["changes"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["tiny-cni-config", "tiny-cni"]);
