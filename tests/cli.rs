@@ -206,8 +206,7 @@ fn config_errors_stop_init_with_exit_2_and_json_errors() {
 #[test]
 fn flags_override_the_file() {
     let (events, _root, _tmp) = dry_run_json(&["--node-name", "override-node"]);
-    let out = events.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n").into_bytes();
-    let text = String::from_utf8(out).unwrap();
+    let text = events.iter().map(Value::to_string).collect::<Vec<_>>().join("\n");
     assert!(text.contains("Node override-node") || text.contains("\"name\":\"override-node\""), "{text}");
 }
 
