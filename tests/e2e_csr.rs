@@ -43,13 +43,6 @@ fn csr(host: &TestHost, args: &[&str]) -> Output {
     Command::new(KUBELIFT).args(["csr"]).args(args).arg("--root").arg(host.root.path()).output().unwrap()
 }
 
-fn kubectl_json(host: &TestHost, args: &[&str]) -> serde_json::Value {
-    let mut full = args.to_vec();
-    full.extend(["-o", "json"]);
-    let out = host.kubectl("/etc/kubernetes/admin.conf", &full);
-    assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 /// Creates a kubelet-serving CSR as the identity of `kubeconfig`.
 fn create_serving_csr(host: &TestHost, kubeconfig: &str, name: &str, node: &str, dns: &[&str], ips: &[IpAddr]) {
@@ -95,7 +88,7 @@ fn failed_checks(item: &serde_json::Value) -> Vec<String> {
 fn wait_for_certificate(host: &TestHost, name: &str) -> serde_json::Value {
     let started = Instant::now();
     loop {
-        let csr = kubectl_json(host, &["get", "csr", name]);
+        let csr = host.kubectl_json(&["get", "csr", name]);
         if csr["status"]["certificate"].as_str().is_some_and(|c| !c.is_empty()) {
             return csr;
         }
@@ -105,7 +98,7 @@ fn wait_for_certificate(host: &TestHost, name: &str) -> serde_json::Value {
 }
 
 fn conditions(host: &TestHost, name: &str) -> Vec<String> {
-    let csr = kubectl_json(host, &["get", "csr", name]);
+    let csr = host.kubectl_json(&["get", "csr", name]);
     csr["status"]["conditions"].as_array().into_iter().flatten().map(|c| c["type"].as_str().unwrap().to_string()).collect()
 }
 
@@ -160,7 +153,7 @@ fn csr_verdicts_approval_and_signing_on_a_real_control_plane() {
 
     let deny = csr(&host, &["deny", "e2e-not-a-node", "--reason", "not a node"]);
     assert!(deny.status.success(), "{}", text(&deny));
-    let denied = kubectl_json(&host, &["get", "csr", "e2e-not-a-node"]);
+    let denied = host.kubectl_json(&["get", "csr", "e2e-not-a-node"]);
     assert_eq!(denied["status"]["conditions"][0]["message"], "not a node");
     let again = csr(&host, &["approve", "e2e-not-a-node", "--force", "e2e-not-a-node"]);
     assert_eq!(again.status.code(), Some(1), "a denied request cannot be approved: {}", text(&again));

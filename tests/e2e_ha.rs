@@ -54,24 +54,6 @@ fn join_control_plane(host: &TestHost, endpoint: &str, hash: &str, key: &str) ->
     )
 }
 
-/// Every file under a host's root except the harness's own.
-fn files(host: &TestHost) -> Vec<String> {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, base, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = vec![];
-    walk(host.root.path(), host.root.path(), &mut out);
-    out.retain(|f| !f.starts_with("var/log/"));
-    out.sort();
-    out
-}
 
 /// `etcdctl member list` through `through`'s etcd, with its client certificate.
 fn etcd_members(through: &TestHost) -> Vec<String> {
@@ -122,12 +104,12 @@ fn three_control_planes_survive_the_loss_of_the_first() {
 
     // A wrong certificate key fails in download-certs and leaves cp2 untouched.
     let mut cp2 = net.host("cp2");
-    let before = files(&cp2);
+    let before = cp2.files();
     let out = join_control_plane(&cp2, &endpoint, &hash, WRONG_KEY);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("cannot decrypt Secret kube-system/kubeadm-certs"), "{}", text(&out));
     assert!(!text(&out).contains(CERTIFICATE_KEY) && !text(&out).contains(WRONG_KEY) && !text(&out).contains("0123456789abcdef"), "no secret in the output: {}", text(&out));
-    assert_eq!(files(&cp2), before, "a wrong key writes nothing");
+    assert_eq!(cp2.files(), before, "a wrong key writes nothing");
 
     cp2.start_kubelet(&bins);
     let started = Instant::now();

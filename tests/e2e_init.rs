@@ -4,7 +4,7 @@ mod support;
 
 use std::process::Output;
 use std::time::Duration;
-use support::e2e::{self, TestHost};
+use support::e2e::{self, text, TestHost};
 
 fn init(host: &TestHost, extra: &[&str]) -> Output {
     host.command(env!("CARGO_BIN_EXE_kubelift"))
@@ -18,17 +18,7 @@ fn init(host: &TestHost, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
 
-fn kubectl_json(host: &TestHost, args: &[&str]) -> serde_json::Value {
-    let mut full = args.to_vec();
-    full.extend(["-o", "json"]);
-    let out = host.kubectl("/etc/kubernetes/admin.conf", &full);
-    assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 #[test]
 fn init_makes_a_kubeadm_cluster_and_a_second_run_changes_nothing() {
@@ -48,18 +38,18 @@ fn init_makes_a_kubeadm_cluster_and_a_second_run_changes_nothing() {
     }
 
     // The node is marked, the kubeadm objects exist.
-    let node = kubectl_json(&host, &["get", "node", "cp1"]);
+    let node = host.kubectl_json(&["get", "node", "cp1"]);
     assert!(node["metadata"]["labels"].get("node-role.kubernetes.io/control-plane").is_some(), "{node}");
     assert!(node["spec"]["taints"].as_array().is_some_and(|t| !t.is_empty()), "{node}");
     assert_eq!(node["metadata"]["annotations"]["kubeadm.alpha.kubernetes.io/cri-socket"], "unix:///run/containerd/containerd.sock");
-    kubectl_json(&host, &["-n", "kube-system", "get", "configmap", "kubeadm-config"]);
-    kubectl_json(&host, &["-n", "kube-system", "get", "secret", "bootstrap-token-abcdef"]);
-    kubectl_json(&host, &["-n", "kube-system", "get", "deployment", "coredns"]);
-    kubectl_json(&host, &["-n", "kube-system", "get", "daemonset", "kube-proxy"]);
+    host.kubectl_json(&["-n", "kube-system", "get", "configmap", "kubeadm-config"]);
+    host.kubectl_json(&["-n", "kube-system", "get", "secret", "bootstrap-token-abcdef"]);
+    host.kubectl_json(&["-n", "kube-system", "get", "deployment", "coredns"]);
+    host.kubectl_json(&["-n", "kube-system", "get", "daemonset", "kube-proxy"]);
     // The real bootstrap signer in kube-controller-manager signs cluster-info.
     let started = std::time::Instant::now();
     loop {
-        let cm = kubectl_json(&host, &["-n", "kube-public", "get", "configmap", "cluster-info"]);
+        let cm = host.kubectl_json(&["-n", "kube-public", "get", "configmap", "cluster-info"]);
         if cm["data"].get("jws-kubeconfig-abcdef").is_some() {
             break;
         }

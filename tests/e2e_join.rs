@@ -21,23 +21,10 @@ fn control_plane(net: &Network, bins: &Path) -> TestHost {
     cp
 }
 
-/// Every file under a host's root except the harness's own.
-fn files(host: &TestHost) -> Vec<String> {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(&p, base, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().display().to_string());
-            }
-        }
-    }
-    let mut out = vec![];
-    walk(host.root.path(), host.root.path(), &mut out);
-    out.retain(|f| !f.starts_with("var/log/") && f != "join.yaml");
-    out.sort();
-    out
+
+/// The host's files, less the join config the test itself writes there.
+fn written(host: &TestHost) -> Vec<String> {
+    host.files().into_iter().filter(|f| f != "join.yaml").collect()
 }
 
 /// A JoinConfiguration with a short discovery timeout, so that attacks fail fast.
@@ -64,7 +51,7 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
     let hash = ca_hash(&cp);
 
     let mut w1 = net.host("w1");
-    let before = files(&w1);
+    let before = written(&w1);
     let attacks = [
         ("unknown token", "zzzzzz.zzzzzzzzzzzzzzzz", hash.clone(), "invalid for this cluster or it has expired"),
         ("wrong token secret", "abcdef.ffffffffffffffff", hash.clone(), "does not match the token's secret"),
@@ -75,7 +62,7 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
         let out = join(&w1, &config);
         assert_eq!(out.status.code(), Some(1), "{what}: {}", text(&out));
         assert!(text(&out).contains(expected), "{what}: {}", text(&out));
-        assert_eq!(files(&w1), before, "{what}: nothing may be written");
+        assert_eq!(written(&w1), before, "{what}: nothing may be written");
     }
     // An expired token: the API server and the bootstrap signer both ignore it.
     let expired = r#"{"apiVersion":"v1","kind":"Secret","type":"bootstrap.kubernetes.io/token","metadata":{"name":"bootstrap-token-exp123","namespace":"kube-system"},"stringData":{"token-id":"exp123","token-secret":"0123456789abcdef","expiration":"2020-01-01T00:00:00Z","usage-bootstrap-signing":"true","usage-bootstrap-authentication":"true"}}"#;
@@ -86,7 +73,7 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
     let config = join_config(&w1, &endpoint, "exp123.0123456789abcdef", &hash);
     let out = join(&w1, &config);
     assert!(text(&out).contains("invalid for this cluster or it has expired"), "expired token: {}", text(&out));
-    assert_eq!(files(&w1), before, "expired token: nothing may be written");
+    assert_eq!(written(&w1), before, "expired token: nothing may be written");
 
     // A man in the middle relaying the genuine, correctly signed cluster-info
     // from a server with a certificate of another CA: the pin matches the
@@ -97,12 +84,12 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
     let out = join(&w1, &config);
     let _ = server.kill();
     assert!(text(&out).contains("presented a TLS certificate that the pinned cluster CA does not verify"), "man in the middle: {}", text(&out));
-    assert_eq!(files(&w1), before, "man in the middle: nothing may be written");
+    assert_eq!(written(&w1), before, "man in the middle: nothing may be written");
 
     let garbage = join_config(&w1, &endpoint, "garbage", &hash);
     let out = join(&w1, &garbage);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert_eq!(files(&w1), before);
+    assert_eq!(written(&w1), before);
 
     // The real join: the controller-manager approves and signs the node's CSR.
     w1.start_kubelet(&bins);

@@ -222,6 +222,34 @@ impl TestHost {
         }
     }
 
+    /// `kubectl ARGS -o json` with admin.conf, parsed; fails the test on error.
+    pub fn kubectl_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut full = args.to_vec();
+        full.extend(["-o", "json"]);
+        let out = self.kubectl("/etc/kubernetes/admin.conf", &full);
+        assert!(out.status.success(), "kubectl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Every file under the host's root, sorted, except the stand-in's Pod logs.
+    pub fn files(&self) -> Vec<String> {
+        fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
+            for e in fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, base, out);
+                } else {
+                    out.push(p.strip_prefix(base).unwrap().display().to_string());
+                }
+            }
+        }
+        let mut out = vec![];
+        walk(self.root.path(), self.root.path(), &mut out);
+        out.retain(|f| !f.starts_with("var/log/"));
+        out.sort();
+        out
+    }
+
     /// The last lines of every static Pod's log, for failure messages.
     pub fn logs(&self) -> String {
         let dir = self.path("/var/log/pods");
