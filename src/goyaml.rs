@@ -269,7 +269,7 @@ fn analyze(s: &str) -> Analysis {
     let (mut break_space, mut space_break, mut previous_space, mut previous_break) = (false, false, false, false);
     let mut preceded_by_whitespace = true;
     for (i, &c) in chars.iter().enumerate() {
-        let followed_by_whitespace = chars.get(i + 1).map_or(true, |&n| is_blank(n) || is_break(n));
+        let followed_by_whitespace = chars.get(i + 1).is_none_or(|&n| is_blank(n) || is_break(n));
         let (first, last) = (i == 0, i + 1 == chars.len());
         if first {
             if "#,[]{}&*!|>'\"%@`".contains(c) {
@@ -413,7 +413,7 @@ fn is_yaml_float(s: &str) -> bool {
         Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
         None => digits(mantissa),
     };
-    let exponent_ok = exponent.map_or(true, |e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
     mantissa_ok && exponent_ok
 }
 
@@ -471,8 +471,8 @@ fn is_timestamp(s: &str) -> bool {
         None => (clock, None),
     };
     let t: Vec<&str> = hms.split(':').collect();
-    let clock_ok = t.len() == 3 && t.iter().all(|p| num(p, 2)) && frac.map_or(true, |f| num(f, 9));
-    let zone_ok = zone.map_or(true, |z| z.is_empty() || matches!(z.split_once(':'), Some((h, m)) if num(h, 2) && num(m, 2)));
+    let clock_ok = t.len() == 3 && t.iter().all(|p| num(p, 2)) && frac.is_none_or(|f| num(f, 9));
+    let zone_ok = zone.is_none_or(|z| z.is_empty() || matches!(z.split_once(':'), Some((h, m)) if num(h, 2) && num(m, 2)));
     clock_ok && zone_ok
 }
 

@@ -322,7 +322,7 @@ mod tests {
         assert_eq!(t.shown(false), "abcdef.<hidden>");
         assert_eq!(t.shown(true), "abcdef.0123456789abcdef");
         assert!(!format!("{t:?}").contains("0123456789abcdef"));
-        let text = table(&[t.clone()], now(), false);
+        let text = table(std::slice::from_ref(&t), now(), false);
         assert!(text.starts_with("TOKEN "), "{text}");
         assert!(text.contains("abcdef.<hidden>") && text.contains("2026-11-23T11:00:00Z") && text.contains("<none>"), "{text}");
         assert!(!text.contains("0123456789abcdef"));

@@ -3,7 +3,8 @@
 //! --control-plane --certificate-key` on cp2 and cp3. The stacked etcd grows
 //! to three members, every API server answers, and with cp1 stopped the
 //! cluster still answers through cp2 and cp3. A wrong certificate key fails
-//! cleanly and writes nothing.
+//! cleanly and writes nothing. Then cp3 leaves with `kubelift reset`: its
+//! etcd member is removed first and nothing of it stays on the host.
 //!
 //! The control-plane endpoint is cp1's address: the harness has no DNS and no
 //! load balancer, so the endpoint cannot move when cp1 stops. The test then
@@ -138,6 +139,7 @@ fn three_control_planes_survive_the_loss_of_the_first() {
     assert!(text(&node).contains("node-role.kubernetes.io/control-plane"), "{}", text(&node));
 
     let mut cp3 = net.host("cp3");
+    let cp3_before = cp3.files();
     cp3.start_kubelet(&bins);
     let started = Instant::now();
     let out = join_control_plane(&cp3, &endpoint, &hash, CERTIFICATE_KEY);
@@ -157,4 +159,34 @@ fn three_control_planes_survive_the_loss_of_the_first() {
     assert!(write.status.success(), "a write with cp1 down: {}", text(&write));
     let read = kubectl_at(&cp3, &cp2, &["-n", "default", "get", "configmap", "after-cp1", "-o", "jsonpath={.data.k}"]);
     assert_eq!(String::from_utf8_lossy(&read.stdout), "v", "{}", text(&read));
+
+    // cp1 comes back, then cp3 leaves: reset removes its etcd member first.
+    cp1.start_kubelet(&bins);
+    assert_ready(&cp1, &cp1);
+    reset_member_of_three(&mut cp3, &cp2);
+    assert_eq!(cp3.files(), cp3_before, "reset of cp3 left files behind");
+    for host in [&cp1, &cp2] {
+        assert_ready(host, host);
+    }
+    let write = kubectl_at(&cp1, &cp2, &["-n", "default", "create", "configmap", "after-cp3", "--from-literal=k=v"]);
+    assert!(write.status.success(), "a write after cp3 left: {}", text(&write));
+}
+
+/// `kubelift reset` of one of three control planes: its etcd member goes
+/// (the two others keep quorum), then its files. The member is removed with
+/// the stand-in still running etcd, as a kubelet would; the files after the
+/// stand-in stopped, as reset stops the Pods through CRI on a real node.
+fn reset_member_of_three(leaving: &mut TestHost, staying: &TestHost) {
+    let out = kubelift(leaving, &["reset", "--force", "-v", "--skip-phases", "cleanup-node"]);
+    assert!(out.status.success(), "reset of {}: {}", leaving.name, text(&out));
+    let said = text(&out);
+    assert!(said.contains(&format!("removed etcd member {}", leaving.name)) && said.contains("2 member(s) remain"), "{said}");
+    let members = etcd_members(staying);
+    assert_eq!(members.len(), 2, "{members:?}");
+    assert!(!members.iter().any(|m| m.contains(&format!(", {}, ", leaving.name))), "{} is still a member: {members:?}", leaving.name);
+
+    leaving.stop_kubelet();
+    let out = kubelift(leaving, &["reset", "--force", "--skip-phases", "remove-etcd-member"]);
+    assert!(out.status.success(), "cleanup of {}: {}", leaving.name, text(&out));
+    assert!(!leaving.path("/var/lib/kubelift").exists(), "the journal of {} is gone", leaving.name);
 }

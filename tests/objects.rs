@@ -131,7 +131,7 @@ fn remove(v: &mut Value, path: &[&str], default: &Option<Value>) {
     let Some((head, rest)) = path.split_first() else { return };
     match (v, *head) {
         (Value::Array(items), "*") => items.iter_mut().for_each(|item| remove(item, path.get(1..).unwrap_or_default(), default)),
-        (Value::Object(map), key) if rest.is_empty() && map.get(key).is_some_and(|found| default.as_ref().map_or(true, |d| d == found)) => {
+        (Value::Object(map), key) if rest.is_empty() && map.get(key).is_some_and(|found| default.as_ref().is_none_or(|d| d == found)) => {
             map.remove(key);
         }
         (Value::Object(map), key) => {

@@ -74,6 +74,9 @@ fn describe(e: &kube::Error) -> String {
     }
 }
 
+const GRPC_DEADLINE_EXCEEDED: u16 = 4;
+const GRPC_UNAVAILABLE: u16 = 14;
+
 pub fn classify(e: &kube::Error) -> ErrorClass {
     match e {
         kube::Error::Api(status) => match status.code {
@@ -82,6 +85,10 @@ pub fn classify(e: &kube::Error) -> ErrorClass {
             404 => ErrorClass::NotFound,
             400 | 422 => ErrorClass::Invalid,
             409 | 429 | 500 | 502 | 503 | 504 => ErrorClass::Transient,
+            // etcd's JSON gateway answers with gRPC codes, which no HTTP
+            // status shares: UNAVAILABLE ("unhealthy cluster", no leader yet)
+            // and DEADLINE_EXCEEDED pass.
+            GRPC_UNAVAILABLE | GRPC_DEADLINE_EXCEEDED => ErrorClass::Transient,
             _ => ErrorClass::Other,
         },
         kube::Error::RustlsTls(_) => ErrorClass::Tls,
@@ -108,6 +115,8 @@ mod tests {
     fn status_codes_map_to_classes() {
         assert_eq!(classify(&api(503)), ErrorClass::Transient);
         assert_eq!(classify(&api(409)), ErrorClass::Transient);
+        assert_eq!(classify(&api(14)), ErrorClass::Transient, "etcd's gateway: gRPC UNAVAILABLE");
+        assert_eq!(classify(&api(9)), ErrorClass::Other, "etcd's gateway: gRPC FAILED_PRECONDITION is final");
         assert_eq!(classify(&api(401)), ErrorClass::Unauthorized);
         assert_eq!(classify(&api(403)), ErrorClass::Forbidden);
         assert_eq!(classify(&api(422)), ErrorClass::Invalid);

@@ -8,12 +8,21 @@
 //! hosts (etcd runs in a container), so kubelift does not rely on it.
 //!
 //! The client authenticates with a client certificate signed by the etcd CA
-//! (kubeadm uses apiserver-etcd-client for the same calls).
+//! (kubeadm uses apiserver-etcd-client for the same calls; reset uses the
+//! healthcheck client kept next to the etcd CA).
+//!
+//! Membership changes are retried while etcd refuses them as unsafe for now
+//! ("unhealthy cluster": a member restarted less than etcd's 5-second health
+//! interval ago), as kubeadm's etcd client retries them with backoff.
 
 use serde_json::{json, Value};
 use std::time::Duration;
 
 use super::{Cluster, ClusterError, ErrorClass};
+
+/// How long a membership call is retried while etcd calls it unsafe for now
+/// (kubeadm's etcd backoff allows about 100 s; a restarted member counts after 5 s).
+const PATIENCE: Duration = Duration::from_secs(30);
 use crate::kubeconfig::{Credentials, Kubeconfig};
 
 pub const CLIENT_PORT: u16 = 2379;
@@ -74,14 +83,30 @@ impl EtcdClient {
             credentials: Credentials::ClientCertificate { cert_pem: &creds.cert_pem, key_pem: &creds.key_pem },
         }
         .render();
-        let cluster = Cluster::from_kubeconfig_yaml(&yaml, Duration::from_secs(10)).await?;
+        let cluster = Cluster::from_kubeconfig_yaml(&yaml, PATIENCE).await?;
         Ok(EtcdClient { cluster, endpoint: endpoint.to_string() })
     }
 
+    /// One call; reads are not retried here, as callers try the next member instead.
     async fn post(&self, path: &str, body: Value) -> Result<Value, ClusterError> {
+        self.call(path, body, false).await
+    }
+
+    /// A membership change: retried while etcd answers that it is unsafe for now.
+    async fn change(&self, path: &str, body: Value) -> Result<Value, ClusterError> {
+        self.call(path, body, true).await
+    }
+
+    async fn call(&self, path: &str, body: Value, retry: bool) -> Result<Value, ClusterError> {
         let action = format!("POST {path} to etcd");
-        let request = http::Request::post(path).header(http::header::CONTENT_TYPE, "application/json").body(body.to_string().into_bytes()).expect("a POST request builds");
-        let text = self.cluster.client.request_text(request).await.map_err(|e| ClusterError::from_kube(&action, &self.endpoint, &e))?;
+        let body = body.to_string();
+        let request = || http::Request::post(path).header(http::header::CONTENT_TYPE, "application/json").body(body.clone().into_bytes()).expect("a POST request builds");
+        let client = &self.cluster.client;
+        let text = if retry {
+            self.cluster.retry(&action, || client.request_text(request())).await?
+        } else {
+            client.request_text(request()).await.map_err(|e| ClusterError::from_kube(&action, &self.endpoint, &e))?
+        };
         serde_json::from_str(&text).map_err(|e| ClusterError::new(ErrorClass::Other, &action, &self.endpoint, format!("the answer is not JSON: {e}")))
     }
 
@@ -94,8 +119,17 @@ impl EtcdClient {
     /// Adds a voting member with `peer_url`; returns the new member and the
     /// member list after the change (the new one included, without a name).
     pub async fn add_member(&self, peer_url: &str) -> Result<(Member, Vec<Member>), ClusterError> {
-        let answer = self.post("/v3/cluster/member/add", json!({ "peerURLs": [peer_url] })).await?;
+        let answer = self.change("/v3/cluster/member/add", json!({ "peerURLs": [peer_url] })).await?;
         Ok((Member::from_json(&answer["member"]), members_of(&answer)))
+    }
+
+    /// Removes the member with this (hex) ID; returns the members that remain.
+    pub async fn remove_member(&self, id: &str) -> Result<Vec<Member>, ClusterError> {
+        let action = format!("remove etcd member {id}");
+        let id = u64::from_str_radix(id, 16).map_err(|_| ClusterError::new(ErrorClass::Invalid, &action, &self.endpoint, format!("{id} is not a hexadecimal member ID")))?;
+        // proto3 JSON carries a uint64 as a decimal string.
+        let answer = self.change("/v3/cluster/member/remove", json!({ "ID": id.to_string() })).await?;
+        Ok(members_of(&answer))
     }
 
     /// etcd's own health endpoint: true when the member has a leader and serves reads.

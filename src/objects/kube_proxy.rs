@@ -71,7 +71,7 @@ pub fn config_conf(s: &InitSettings) -> Result<String, ObjectError> {
 /// Sets a string field that is empty (kubeadm defaults only unset fields).
 fn fill(config: &mut Value, pointer: &str, value: &str) {
     if let Some(field) = config.pointer_mut(pointer) {
-        if field.as_str().map_or(true, str::is_empty) {
+        if field.as_str().is_none_or(str::is_empty) {
             *field = value.into();
         }
     }

@@ -91,11 +91,11 @@ pub struct Unstructured(Value);
 impl Unstructured {
     pub fn new(value: Value) -> Result<Unstructured, String> {
         for field in ["apiVersion", "kind"] {
-            if !value.get(field).and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+            if value.get(field).and_then(Value::as_str).is_none_or(|s| s.is_empty()) {
                 return Err(format!("has no {field}"));
             }
         }
-        if !value.pointer("/metadata/name").and_then(Value::as_str).is_some_and(|s| !s.is_empty()) {
+        if value.pointer("/metadata/name").and_then(Value::as_str).is_none_or(|s| s.is_empty()) {
             return Err("has no metadata.name".into());
         }
         Ok(Unstructured(value))

@@ -95,7 +95,7 @@ pub(crate) fn phase_objects(ctx: &PhaseCtx<'_>) -> Result<Vec<AnyObject>, PhaseE
 pub(crate) fn planned_objects(ctx: &Context, phase: &str) -> Vec<Change> {
     let Settings::Init(s) = &ctx.settings else { return vec![] };
     let inputs = InitInputs { now: chrono::Utc::now(), ca_cert_pem: b"", kubelet_config_yaml: "" };
-    let Ok(phases) = objects::init_objects_by_phase(&s, &inputs) else { return vec![] };
+    let Ok(phases) = objects::init_objects_by_phase(s, &inputs) else { return vec![] };
     phases
         .iter()
         .filter(|p| p.phase == phase)

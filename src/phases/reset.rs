@@ -5,6 +5,7 @@
 
 use async_trait::async_trait;
 
+use crate::cluster::etcd::{EtcdClient, EtcdCredentials};
 use crate::engine::gate::DirRemoval;
 use crate::engine::{Change, Context, Phase, PhaseCtx, PhaseError, Settings};
 use crate::preflight::fix::{self, FixOptions};
@@ -96,10 +97,10 @@ impl Phase for RemoveEtcdMember {
                 return Ok(());
             }
         };
-        let members = match etcd::list_members(&client).await {
+        let members = match client.members().await {
             Ok(m) => m,
             Err(e) => {
-                unreachable_warning(ctx, local, &e);
+                unreachable_warning(ctx, local, &e.to_string());
                 return Ok(());
             }
         };
@@ -110,8 +111,10 @@ impl Phase for RemoveEtcdMember {
         if members.len() == 1 {
             return last_member(ctx, s, local);
         }
-        etcd::remove_member(&client, &me.id).await.map_err(|e| PhaseError::failed(format!("could not remove etcd member {} ({}): {e}", me.name, me.id), "check etcd's health from another control-plane node (`etcdctl endpoint health`), then run reset again"))?;
-        ctx.log(format!("removed etcd member {} ({}); {} member(s) remain", me.name, me.id, members.len() - 1));
+        let remaining = client.remove_member(&me.id).await.map_err(|e| {
+            PhaseError::failed(format!("could not remove etcd member {} ({}): {}", me.name, me.id, e.detail), "check etcd's health from another control-plane node (`etcdctl endpoint health`), then run reset again")
+        })?;
+        ctx.log(format!("removed etcd member {} ({}); {} member(s) remain", me.name, me.id, remaining.len()));
         Ok(())
     }
 }
@@ -136,10 +139,11 @@ fn unreachable_warning(ctx: &PhaseCtx<'_>, local: &etcd::LocalEtcd, error: &str)
     );
 }
 
-async fn etcd_client(ctx: &PhaseCtx<'_>, local: &etcd::LocalEtcd) -> Result<crate::cluster::Cluster, String> {
+async fn etcd_client(ctx: &PhaseCtx<'_>, local: &etcd::LocalEtcd) -> Result<EtcdClient, String> {
     let read = |path: &str| ctx.gate().read(path).map_err(|e| e.to_string())?.ok_or_else(|| format!("{path} is missing"));
-    let files = etcd::ClientFiles { ca: read(&local.ca)?, cert: read(&local.client_cert)?, key: read(&local.client_key)? };
-    etcd::client(etcd::LOCAL_ENDPOINT, &files).await
+    let text = |path: &str| read(path).map(|b| String::from_utf8_lossy(&b).into_owned());
+    let creds = EtcdCredentials { ca_pem: read(&local.ca)?, cert_pem: text(&local.client_cert)?, key_pem: text(&local.client_key)? };
+    EtcdClient::new(etcd::LOCAL_ENDPOINT, &creds).await.map_err(|e| e.to_string())
 }
 
 pub struct CleanupNode;

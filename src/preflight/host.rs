@@ -313,6 +313,22 @@ fn read_in_background(mut pipe: impl io::Read + Send + 'static) -> std::thread::
     })
 }
 
+/// Every IPv4 and IPv6 address of this machine's interfaces, with the interface's name.
+pub fn interface_addresses() -> Vec<(String, IpAddr)> {
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else { return vec![] };
+    addrs
+        .filter_map(|a| {
+            let sock = a.address?;
+            let ip = match (sock.as_sockaddr_in(), sock.as_sockaddr_in6()) {
+                (Some(v4), _) => IpAddr::V4(v4.ip()),
+                (_, Some(v6)) => IpAddr::V6(v6.ip()),
+                _ => return None,
+            };
+            Some((a.interface_name, ip))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,20 +353,4 @@ mod tests {
         assert!(host.free_bytes("/var/lib/etcd").is_some(), "falls back to the nearest existing parent");
         assert!(host.cpu_count() >= 1 && host.memory_bytes() > 0);
     }
-}
-
-/// Every IPv4 and IPv6 address of this machine's interfaces, with the interface's name.
-pub fn interface_addresses() -> Vec<(String, IpAddr)> {
-    let Ok(addrs) = nix::ifaddrs::getifaddrs() else { return vec![] };
-    addrs
-        .filter_map(|a| {
-            let sock = a.address?;
-            let ip = match (sock.as_sockaddr_in(), sock.as_sockaddr_in6()) {
-                (Some(v4), _) => IpAddr::V4(v4.ip()),
-                (_, Some(v6)) => IpAddr::V6(v6.ip()),
-                _ => return None,
-            };
-            Some((a.interface_name, ip))
-        })
-        .collect()
 }

@@ -1,22 +1,12 @@
 //! This node's etcd member, removed before the node is wiped (kubeadm's
-//! `remove-etcd-member`).
-//!
-//! kubelift talks to etcd over its v3 JSON gateway (`POST /v3/cluster/member/list`
-//! and `/v3/cluster/member/remove`), which every etcd since 3.4 serves on its
-//! client port, with the `healthcheck-client` certificate kubeadm makes for
-//! probes. Why not etcdctl: it is not installed on a kubeadm node (etcd runs
-//! in a container), and the gateway needs nothing but the HTTPS client
-//! kubelift already has.
+//! `remove-etcd-member`), through the membership client of
+//! [`crate::cluster::etcd`] with the `healthcheck-client` certificate kubeadm
+//! keeps next to the etcd CA for probes.
 
-use base64::Engine;
-use serde_json::Value;
-use std::time::Duration;
-
-use crate::cluster::Cluster;
+use crate::cluster::etcd::Member;
 
 /// kubeadm's etcd listens for clients on loopback as well as on the node's address.
 pub const LOCAL_ENDPOINT: &str = "https://127.0.0.1:2379";
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A stacked etcd member as its static Pod manifest describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,81 +40,12 @@ pub fn from_manifest(yaml: &[u8]) -> Option<LocalEtcd> {
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    /// A uint64, kept as the gateway prints it (a decimal string).
-    pub id: String,
-    pub name: String,
-    pub peer_urls: Vec<String>,
-}
-
-/// The members of a `member/list` answer.
-pub fn parse_members(body: &str) -> Result<Vec<Member>, String> {
-    let v: Value = serde_json::from_str(body).map_err(|e| format!("etcd answered with something that is not JSON: {e}"))?;
-    let members = v["members"].as_array().ok_or_else(|| format!("etcd's member list has no members field: {}", truncate(body)))?;
-    Ok(members
-        .iter()
-        .map(|m| Member {
-            id: match &m["ID"] {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            },
-            name: m["name"].as_str().unwrap_or_default().to_string(),
-            peer_urls: m["peerURLs"].as_array().into_iter().flatten().filter_map(|u| u.as_str().map(String::from)).collect(),
-        })
-        .collect())
-}
-
-fn truncate(s: &str) -> String {
-    s.chars().take(200).collect()
-}
-
 /// This node's member: by peer URL (what kubeadm matches), else by name.
 pub fn this_member<'a>(members: &'a [Member], local: &LocalEtcd) -> Option<&'a Member> {
     members
         .iter()
         .find(|m| m.peer_urls.iter().any(|u| local.peer_urls.contains(u)))
         .or_else(|| members.iter().find(|m| !local.name.is_empty() && m.name == local.name))
-}
-
-/// The PEM files the client needs, read by the caller (through the gate, under --root).
-pub struct ClientFiles {
-    pub ca: Vec<u8>,
-    pub cert: Vec<u8>,
-    pub key: Vec<u8>,
-}
-
-/// An HTTPS client for the gateway: trusts only the etcd CA, presents the healthcheck client.
-pub async fn client(endpoint: &str, files: &ClientFiles) -> Result<Cluster, String> {
-    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
-    let kubeconfig = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: etcd\n  cluster:\n    server: {endpoint}\n    certificate-authority-data: {}\nusers:\n- name: healthcheck\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\ncontexts:\n- name: etcd\n  context:\n    cluster: etcd\n    user: healthcheck\ncurrent-context: etcd\n",
-        b64(&files.ca),
-        b64(&files.cert),
-        b64(&files.key)
-    );
-    Cluster::from_kubeconfig_yaml(&kubeconfig, PATIENCE).await.map_err(|e| e.to_string())
-}
-
-async fn post(client: &Cluster, path: &str, body: Value) -> Result<String, String> {
-    let request = http::Request::post(path).header("content-type", "application/json").body(body.to_string().into_bytes()).expect("a POST request builds");
-    client.client.request_text(request).await.map_err(|e| {
-        let mut text = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            text.push_str(&format!(": {s}"));
-            source = s.source();
-        }
-        format!("POST {}{path}: {text}", client.server.trim_end_matches('/'))
-    })
-}
-
-pub async fn list_members(client: &Cluster) -> Result<Vec<Member>, String> {
-    parse_members(&post(client, "/v3/cluster/member/list", serde_json::json!({})).await?)
-}
-
-pub async fn remove_member(client: &Cluster, id: &str) -> Result<(), String> {
-    post(client, "/v3/cluster/member/remove", serde_json::json!({ "ID": id })).await.map(|_| ())
 }
 
 #[cfg(test)]
@@ -143,14 +64,17 @@ mod tests {
         assert!(from_manifest(b"kind: Pod\nspec: {}\n").is_none());
     }
 
+    fn member(id: &str, name: &str, peer: &[&str]) -> Member {
+        Member { id: id.into(), name: name.into(), peer_urls: peer.iter().map(|u| u.to_string()).collect(), client_urls: vec![] }
+    }
+
     #[test]
     fn members_by_peer_url_then_name() {
-        let body = r#"{"header":{"cluster_id":"1"},"members":[{"ID":"11","name":"cp2","peerURLs":["https://10.0.0.3:2380"]},{"ID":"12297829382473034410","name":"other","peerURLs":["https://10.211.0.2:2380"]}]}"#;
-        let members = parse_members(body).unwrap();
+        let members = [member("b", "cp2", &["https://10.0.0.3:2380"]), member("aaaa", "other", &["https://10.211.0.2:2380"])];
         let local = from_manifest(MANIFEST.as_bytes()).unwrap();
-        assert_eq!(this_member(&members, &local).unwrap().id, "12297829382473034410");
-        let by_name = vec![Member { id: "5".into(), name: "cp1".into(), peer_urls: vec![] }];
+        assert_eq!(this_member(&members, &local).unwrap().id, "aaaa", "the peer URL wins over the name");
+        let by_name = [member("5", "cp1", &[])];
         assert_eq!(this_member(&by_name, &local).unwrap().id, "5");
-        assert!(parse_members("{}").is_err());
+        assert!(this_member(&[member("6", "cp9", &["https://10.0.0.9:2380"])], &local).is_none());
     }
 }

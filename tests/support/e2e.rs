@@ -347,9 +347,9 @@ impl StandIn {
             if exited {
                 running.remove(&name); // restartPolicy Always
             }
-            if !running.contains_key(&name) {
-                if let Some(child) = self.start(&name, &pod) {
-                    running.insert(name, (hash, child));
+            if let std::collections::btree_map::Entry::Vacant(slot) = running.entry(name) {
+                if let Some(child) = self.start(slot.key(), &pod) {
+                    slot.insert((hash, child));
                 }
             }
         }
