@@ -7,8 +7,7 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
 
-use kubelift::cli::args::JoinArgs;
-use kubelift::config::{HostDefaults, InitSettings};
+use kubelift::config::{HostDefaults, InitSettings, JoinSettings};
 use kubelift::engine::event::{LogLevel, PhaseResult, PhaseSummary};
 use kubelift::engine::Event;
 use kubelift::tui::app::{update, App, Msg, RunKind, Screen, Session};
@@ -18,8 +17,8 @@ use kubelift::tui::view;
 
 fn progress_app() -> App {
     let host = HostFacts { defaults: HostDefaults { hostname: "cp1".into(), default_address: Some("10.0.0.10".parse().unwrap()), cri_sockets: vec![] }, addresses: vec![] };
-    let session = Session { dry_run: true, root: "/".into(), log_file: None, host, base: InitSettings::empty() };
-    let mut app = App::new(session, &JoinArgs::default(), Theme::colored());
+    let session = Session { dry_run: true, root: "/".into(), log_file: None, host, base: InitSettings::empty(), join_base: JoinSettings::empty() };
+    let mut app = App::new(session, Theme::colored());
     app.screen = Screen::Progress;
     app.progress.start();
     let ids: Vec<String> = kubelift::phases::init().iter().map(|p| p.id().to_string()).collect();

@@ -6,7 +6,7 @@ mod config_cmd;
 mod csr_cmd;
 pub(crate) mod logging;
 mod preflight_cmd;
-mod reset_cmd;
+pub(crate) mod reset_cmd;
 mod token_cmd;
 pub(crate) mod workflow;
 
@@ -19,7 +19,7 @@ use args::{Cli, Command, Global, Output};
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let tui = matches!(cli.command, Command::Init(_) | Command::Join(_)) && wants_tui(&cli.global);
+    let tui = has_tui(&cli.command) && wants_tui(&cli.global);
     let logs = match logging::init(&cli.global, tui) {
         Ok(logs) => logs,
         Err(e) => {
@@ -29,13 +29,6 @@ pub fn main() -> ExitCode {
     };
     ExitCode::from(dispatch(cli, tui, &logs))
 }
-
-/// What the TUI's join wizard says: it checks the answers, and the join
-/// itself runs headless for now, with exactly these answers.
-pub const JOIN_NOT_AVAILABLE: (&str, &str) = (
-    "Running the join inside the TUI",
-    "run the command below: it takes the same answers (and kubeadm's flags) and shows every phase as it runs",
-);
 
 fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
     let g = &cli.global;
@@ -52,12 +45,23 @@ fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
             exit::OK
         }
         Command::Join(args) => workflow::join(g, &args),
+        Command::Reset(args) if tui => crate::tui::reset(g, &args, logs.path.as_deref()),
         Command::Reset(args) => reset_cmd::run(g, &args),
         Command::Token(c) => token_cmd::run(g, c),
         Command::Certs(c) => certs_cmd::run(g, c),
         Command::Kubeconfig(c) => certs_cmd::kubeconfig(g, c),
         Command::Csr(args) => csr_cmd::run(g, &args),
         Command::Preflight(args) => preflight_cmd::run(g, &args),
+    }
+}
+
+/// The commands with a TUI. `reset --force` has already answered the only
+/// question reset asks, so it runs headless even at a terminal.
+fn has_tui(command: &Command) -> bool {
+    match command {
+        Command::Init(_) | Command::Join(_) => true,
+        Command::Reset(args) => !args.force,
+        _ => false,
     }
 }
 

@@ -228,6 +228,12 @@ pub fn join_overrides(a: &JoinArgs) -> JoinOverrides {
 
 /// Reads the JoinConfiguration (or starts empty), applies the flags, defaults and validates.
 pub fn join_settings(root: &std::path::Path, a: &JoinArgs) -> Result<JoinSettings, ConfigErrors> {
+    join_base(a)?.resolve(&HostDefaults::detect(root))
+}
+
+/// The JoinConfiguration file (or nothing) with the flags applied, before
+/// defaults: the TUI's join form starts from this and puts its answers in.
+pub fn join_base(a: &JoinArgs) -> Result<JoinSettings, ConfigErrors> {
     let mut settings = match &a.config {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| ConfigErrors { file: path.display().to_string(), errors: vec![crate::config::FieldError::new("", "", format!("cannot read the file: {e}"), "check the path given to --config")] })?;
@@ -236,7 +242,25 @@ pub fn join_settings(root: &std::path::Path, a: &JoinArgs) -> Result<JoinSetting
         None => JoinSettings::empty(),
     };
     settings.apply(&join_overrides(a));
-    settings.resolve(&HostDefaults::detect(root))
+    Ok(settings)
+}
+
+/// How a join run is driven: skips from the settings, resume by fingerprint.
+pub fn join_options(settings: &JoinSettings) -> RunOptions {
+    RunOptions {
+        workflow: "join".into(),
+        skip: settings.join.skip_phases.clone(),
+        only: None,
+        config_fingerprint: settings.fingerprint(),
+        fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
+        ephemeral: false,
+    }
+}
+
+/// Phase names in --skip-phases that match no join phase, as an error to show.
+pub fn unknown_join_phases(phases: &[Box<dyn engine::Phase>], settings: &JoinSettings) -> Option<String> {
+    let unknown = engine::runner::unknown_selectors(phases, settings.join.skip_phases.iter());
+    (!unknown.is_empty()).then(|| format!("unknown phase {} (fix: join's phases are {})", unknown.join(", "), phases.iter().map(|p| p.id()).collect::<Vec<_>>().join(", ")))
 }
 
 /// `kubelift join`, headless.
@@ -249,19 +273,11 @@ pub fn join(g: &Global, args: &JoinArgs) -> u8 {
         }
     };
     let phases = phases::join();
-    let unknown = engine::runner::unknown_selectors(&phases, settings.join.skip_phases.iter());
-    if !unknown.is_empty() {
-        eprintln!("error: unknown phase {} (fix: join's phases are {})", unknown.join(", "), phases.iter().map(|p| p.id()).collect::<Vec<_>>().join(", "));
+    if let Some(error) = unknown_join_phases(&phases, &settings) {
+        eprintln!("error: {error}");
         return exit::INVALID;
     }
-    let options = RunOptions {
-        workflow: "join".into(),
-        skip: settings.join.skip_phases.clone(),
-        only: None,
-        config_fingerprint: settings.fingerprint(),
-        fail_at: std::env::var(FAIL_PHASE_ENV).ok(),
-        ephemeral: false,
-    };
+    let options = join_options(&settings);
     let gate = match gate(g, "join") {
         Ok(gate) => gate,
         Err(e) => {

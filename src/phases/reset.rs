@@ -55,7 +55,7 @@ impl Phase for Preflight {
         for note in &s.plan.notes {
             ctx.warn(note.clone(), None);
         }
-        if ctx.gate().is_dry_run() || s.options.force {
+        if ctx.gate().is_dry_run() || s.options.confirmed {
             return Ok(());
         }
         let question = "Reset this node? Everything in the plan above is removed or put back, and cannot be undone";
@@ -109,7 +109,7 @@ impl Phase for RemoveEtcdMember {
             return Ok(());
         };
         if members.len() == 1 {
-            return last_member(ctx, s, local);
+            return last_member(ctx, s, local).await;
         }
         let remaining = client.remove_member(&me.id).await.map_err(|e| {
             PhaseError::failed(format!("could not remove etcd member {} ({}): {}", me.name, me.id, e.detail), "check etcd's health from another control-plane node (`etcdctl endpoint health`), then run reset again")
@@ -119,14 +119,23 @@ impl Phase for RemoveEtcdMember {
     }
 }
 
+/// The answer that deletes the cluster with its last etcd member.
+pub const DELETE_CLUSTER: &str = "delete the cluster";
+
 /// The last member is never removed (etcd cannot remove its only member, and
-/// its data goes with cleanup-node): without --force, reset stops here.
-fn last_member(ctx: &PhaseCtx<'_>, s: &ResetSettings, local: &etcd::LocalEtcd) -> Result<(), PhaseError> {
+/// its data goes with cleanup-node): without --force, reset asks (the TUI)
+/// or stops here. Headless without --force never gets this far: preflight
+/// stops at its own question first.
+async fn last_member(ctx: &PhaseCtx<'_>, s: &ResetSettings, local: &etcd::LocalEtcd) -> Result<(), PhaseError> {
     if !s.options.force {
-        return Err(PhaseError::failed(
-            format!("this node holds the cluster's only etcd member ({}): resetting it deletes the cluster's data", local.name),
-            "back up etcd first if you need the cluster (`etcdctl snapshot save`), then run `kubelift reset --force`",
-        ));
+        let question = format!("This node holds the cluster's only etcd member ({}): resetting it deletes the cluster's data for good. Back up etcd first if you need the cluster (`etcdctl snapshot save`).", local.name);
+        let answer = ctx.decide(&question, vec![DELETE_CLUSTER.into(), "cancel".into()], FORCE_KEY).await?;
+        if answer != DELETE_CLUSTER {
+            return Err(PhaseError::failed(
+                format!("this node holds the cluster's only etcd member ({}): reset stopped before deleting the cluster's data", local.name),
+                "back up etcd first if you need the cluster (`etcdctl snapshot save`), then run `kubelift reset --force`",
+            ));
+        }
     }
     ctx.warn(format!("this node held the cluster's only etcd member ({}); it is not removed from itself, and its data in {} is deleted by cleanup-node: the cluster is gone", local.name, local.data_dir), None);
     Ok(())

@@ -52,7 +52,11 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// What the user asked for.
 #[derive(Debug, Clone, Default)]
 pub struct ResetOptions {
+    /// `--force`: no question, and the cluster's last etcd member's data may go.
     pub force: bool,
+    /// The plan is agreed to (`--force`, or the TUI's typed confirmation):
+    /// preflight does not ask again. Other questions are still asked.
+    pub confirmed: bool,
     pub cert_dir: String,
     pub cri_socket: Option<String>,
     pub keep_kubeconfig: bool,

@@ -11,15 +11,15 @@ use std::time::Duration;
 use super::choices::{self, Choices, Slot};
 use super::done::Done;
 use super::host::HostFacts;
-use super::join::Join;
+use super::join::{self, Join};
 use super::keys::{self, Action, Context};
 use super::preflight::Preflight;
 use super::progress::Progress;
+use super::reset::{self, Reset, ResetPlanView};
 use super::review::{PlannedPhase, Review};
 use super::theme::Theme;
 use super::welcome::{Task, Welcome};
-use crate::cli::args::JoinArgs;
-use crate::config::InitSettings;
+use crate::config::{InitSettings, JoinSettings};
 use crate::engine::Event;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,11 @@ pub enum Screen {
     Progress,
     Done,
     Join,
+    JoinProgress,
+    JoinDone,
+    Reset,
+    ResetProgress,
+    ResetDone,
 }
 
 impl Screen {
@@ -42,7 +47,12 @@ impl Screen {
             Screen::Review => "3/4 Review",
             Screen::Progress => "4/4 Installing",
             Screen::Done => "Done",
-            Screen::Join => "Join a cluster",
+            Screen::Join => "Join a cluster: your answers",
+            Screen::JoinProgress => "Joining the cluster",
+            Screen::JoinDone => "Joined",
+            Screen::Reset => "Reset this machine: the plan",
+            Screen::ResetProgress => "Resetting this machine",
+            Screen::ResetDone => "Reset done",
         }
     }
 }
@@ -54,6 +64,8 @@ pub enum RunKind {
     Checks,
     /// The install itself.
     Install,
+    Join,
+    Reset,
 }
 
 /// A dialog over the screen; it takes the keys first.
@@ -67,6 +79,8 @@ pub enum Modal {
     /// The engine asks (a `decision_needed`); the answer goes back to the phase.
     Decision { question: String, choices: Vec<String>, selected: usize },
     SaveAs { path: String, error: Option<String> },
+    /// Reset runs only after `reset` is typed here: Enter alone is not an answer.
+    ConfirmReset { typed: String, error: Option<String> },
 }
 
 pub enum Msg {
@@ -82,6 +96,7 @@ pub enum Msg {
     FixApplied { check: String, result: Result<Vec<String>, String> },
     Saved(Result<PathBuf, String>),
     CaHash(Option<String>),
+    ResetPlanned(Result<ResetPlanView, String>),
     /// A command could not start (the gate's folder, a runtime error).
     Failed(String),
 }
@@ -98,6 +113,11 @@ pub enum Cmd {
     ReadCaHash(Arc<InitSettings>),
     Copy(String),
     Answer(Option<String>),
+    StartJoin(Arc<JoinSettings>),
+    /// Work out the reset plan (the driver keeps it for the run).
+    PlanReset,
+    /// Run the reset the last plan described.
+    StartReset,
 }
 
 /// What does not change while the TUI runs.
@@ -109,6 +129,8 @@ pub struct Session {
     pub host: HostFacts,
     /// The config file with the flags applied, before defaults: the form adds to it.
     pub base: InitSettings,
+    /// The same for join: the JoinConfiguration file and join's flags.
+    pub join_base: JoinSettings,
 }
 
 pub struct App {
@@ -122,6 +144,7 @@ pub struct App {
     pub progress: Progress,
     pub done: Done,
     pub join: Join,
+    pub reset: Reset,
     pub modal: Option<Modal>,
     /// A one-line message in the footer ("copied", "saved").
     pub status: Option<String>,
@@ -130,10 +153,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(session: Session, join_args: &JoinArgs, theme: Theme) -> App {
+    pub fn new(session: Session, theme: Theme) -> App {
         let mut choices = Choices::new(&session.base, &session.host);
         choices.validate(&session.base, &session.host, &[]);
-        let join = Join::new(join_args, &session.host);
+        let join = Join::new(&session.join_base, &session.host);
         App {
             screen: Screen::Welcome,
             theme,
@@ -144,6 +167,7 @@ impl App {
             progress: Progress::default(),
             done: Done::default(),
             join,
+            reset: Reset::default(),
             modal: None,
             status: None,
             now: Duration::ZERO,
@@ -160,6 +184,7 @@ impl App {
             Some(Modal::ConfirmQuit | Modal::ConfirmFix { .. } | Modal::ConfirmIgnore { .. }) => Context::Confirm,
             Some(Modal::Decision { .. }) => Context::Choose,
             Some(Modal::SaveAs { .. }) => Context::Input,
+            Some(Modal::ConfirmReset { .. }) => Context::TypeConfirm,
             None => self.screen_context(),
         }
     }
@@ -170,11 +195,22 @@ impl App {
             Screen::Welcome => Context::Welcome,
             Screen::Preflight => Context::Preflight,
             Screen::Choices => Context::Form,
-            Screen::Join if self.join.run.is_none() => Context::Form,
-            Screen::Join => Context::Done,
+            Screen::Join => Context::Form,
             Screen::Review => Context::Review,
-            Screen::Progress => Context::Progress,
+            Screen::Progress | Screen::JoinProgress | Screen::ResetProgress => Context::Progress,
             Screen::Done => Context::Done,
+            Screen::Reset => Context::ResetPlan,
+            Screen::JoinDone | Screen::ResetDone => Context::Finished,
+        }
+    }
+
+    /// The run the current screen shows (or last showed), if any.
+    pub fn run_progress(&self) -> Option<&Progress> {
+        match self.screen {
+            Screen::Progress | Screen::Done => Some(&self.progress),
+            Screen::JoinProgress | Screen::JoinDone => Some(&self.join.progress),
+            Screen::ResetProgress | Screen::ResetDone => Some(&self.reset.progress),
+            _ => None,
         }
     }
 
@@ -184,9 +220,11 @@ impl App {
             Action::Fix => self.preflight.can_fix() && !self.preflight.running,
             Action::Ignore => self.preflight.can_ignore(),
             Action::Recheck => !self.preflight.running,
-            Action::Retry => self.progress.can_retry(),
-            Action::Back if self.screen == Screen::Progress => !self.progress.running,
-            Action::Enter if self.screen == Screen::Progress => self.progress.succeeded(),
+            Action::Retry => self.run_progress().is_some_and(Progress::can_retry),
+            Action::Back | Action::Enter if self.screen_context() == Context::Progress => {
+                let run = self.run_progress().expect("a progress screen has a run");
+                if action == Action::Back { !run.running } else { run.succeeded() }
+            }
             Action::Save => self.review.settings.is_some(),
             Action::CopyWorker | Action::OpenCsr => self.screen == Screen::Done,
             Action::CopyControlPlane => self.screen == Screen::Done && self.done.control_plane_join().is_some(),
@@ -197,7 +235,7 @@ impl App {
 
     /// Phases are running: leaving now would stop them half-way.
     pub fn busy(&self) -> bool {
-        self.progress.running || self.preflight.running
+        self.progress.running || self.preflight.running || self.join.progress.running || self.reset.progress.running
     }
 
     fn ignored(&self) -> Vec<String> {
@@ -266,9 +304,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             app.done.ca_hash = hash;
             vec![]
         }
+        Msg::ResetPlanned(result) => {
+            reset::on_planned(app, result);
+            vec![]
+        }
         Msg::Failed(e) => {
             app.progress.running = false;
             app.preflight.running = false;
+            app.join.progress.running = false;
+            app.reset.progress.running = false;
             app.notice("Something went wrong", e);
             vec![]
         }
@@ -287,6 +331,14 @@ fn on_engine(app: &mut App, run: RunKind, event: Event, at: Duration) -> Vec<Cmd
             if finished && app.progress.succeeded() {
                 return open_done(app);
             }
+            vec![]
+        }
+        RunKind::Join => {
+            join::on_engine(app, event, at);
+            vec![]
+        }
+        RunKind::Reset => {
+            reset::on_engine(app, event, at);
             vec![]
         }
     }
@@ -348,7 +400,7 @@ fn edit_form(app: &mut App, key: KeyEvent) {
 
 fn revalidate(app: &mut App) {
     if app.screen == Screen::Join {
-        app.join.validate(&app.session.host);
+        join::revalidate(app);
     } else {
         let ignored = app.ignored();
         app.choices.validate(&app.session.base, &app.session.host, &ignored);
@@ -363,7 +415,12 @@ fn on_screen_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Screen::Review => review_action(app, action),
         Screen::Progress => progress_action(app, action),
         Screen::Done => done_action(app, action),
-        Screen::Join => join_action(app, action),
+        Screen::Join => join::form_action(app, action),
+        Screen::JoinProgress => join::progress_action(app, action),
+        Screen::JoinDone => join::done_action(app, action),
+        Screen::Reset => reset::plan_action(app, action),
+        Screen::ResetProgress => reset::progress_action(app, action),
+        Screen::ResetDone => reset::done_action(app, action),
     }
 }
 
@@ -377,10 +434,7 @@ fn welcome_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
             Task::Join => app.screen = Screen::Join,
             Task::ApproveCerts => open_csr(app),
-            Task::Reset => app.notice(
-                "Reset is not built yet",
-                format!("`kubelift reset` is not available yet in this version ({}): it arrives with the day-2 issue. Meanwhile, the journal at /var/lib/kubelift/journal.json lists every file kubelift wrote.", env!("CARGO_PKG_VERSION")),
-            ),
+            Task::Reset => return reset::open(app),
         },
         _ => {}
     }
@@ -500,10 +554,7 @@ fn review_action(app: &mut App, action: Action) -> Vec<Cmd> {
 
 fn progress_action(app: &mut App, action: Action) -> Vec<Cmd> {
     match action {
-        Action::Up => app.progress.scroll_log(1),
-        Action::Down => app.progress.scroll_log(-1),
-        Action::PageUp => app.progress.scroll_log(10),
-        Action::PageDown => app.progress.scroll_log(-10),
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => app.progress.scroll(action),
         Action::Retry => {
             if let Some(settings) = app.review.settings.clone() {
                 app.progress.start();
@@ -539,26 +590,6 @@ fn done_action(app: &mut App, action: Action) -> Vec<Cmd> {
     vec![]
 }
 
-fn join_action(app: &mut App, action: Action) -> Vec<Cmd> {
-    if app.join.run.is_some() {
-        if action == Action::Back {
-            app.join.run = None;
-        }
-        return vec![];
-    }
-    let form = &mut app.join.form;
-    match action {
-        Action::NextField => form.next(),
-        Action::PrevField => form.prev(),
-        Action::Left | Action::Right if form.cycle(action == Action::Right) => revalidate(app),
-        Action::ClearField if form.clear() => revalidate(app),
-        Action::Enter if !app.join.submit(&app.session.host) => app.status = Some("fix the fields marked ✗ first".into()),
-        Action::Back => app.screen = Screen::Welcome,
-        _ => {}
-    }
-    vec![]
-}
-
 fn on_modal_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Cmd> {
     let modal = app.modal.take().expect("called with a modal");
     match (modal, action) {
@@ -580,6 +611,9 @@ fn on_modal_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Cmd
         (Modal::SaveAs { .. }, Some(Action::Back)) => {}
         (Modal::SaveAs { path, .. }, Some(Action::Enter)) => return save(app, path),
         (Modal::SaveAs { path, error }, _) => app.modal = Some(Modal::SaveAs { path: edit_text(path, key, action), error }),
+        (Modal::ConfirmReset { .. }, Some(Action::Back)) => reset::cancel(app),
+        (Modal::ConfirmReset { typed, .. }, Some(Action::Enter)) => return reset::confirm(app, typed),
+        (Modal::ConfirmReset { typed, error }, _) => app.modal = Some(Modal::ConfirmReset { typed: edit_text(typed, key, action), error }),
         (other, _) => app.modal = Some(other),
     }
     vec![]

@@ -11,9 +11,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::app::{Cmd, Msg, RunKind};
 use super::review::PlannedPhase;
-use crate::cli::args::Global;
+use crate::cli::args::{Global, ResetArgs};
+use crate::cli::reset_cmd::{self, Prepared};
 use crate::cli::workflow;
-use crate::config::InitSettings;
+use crate::config::{InitSettings, JoinSettings};
 use crate::engine::{self, runner, Context, Decider, EventSink, NoDecisions, Phase, RunOptions, Settings, WriteGate};
 
 /// Applies preflight fixes. The check catalogue (another branch) provides
@@ -84,30 +85,41 @@ pub struct Driver {
     fixer: Arc<dyn Fixer>,
     tx: mpsc::UnboundedSender<Msg>,
     started: Instant,
-    /// The install's gate, made on first use and kept across retries: its
-    /// journal (in memory for a dry run) is what a retry resumes from.
-    gate: Mutex<Option<Arc<WriteGate>>>,
+    /// The install's and the join's gates, made on first use and kept across
+    /// retries: their journal (in memory for a dry run) is what a retry resumes from.
+    gates: Mutex<std::collections::HashMap<&'static str, Arc<WriteGate>>>,
     decider: Arc<TuiDecider>,
+    /// `kubelift reset`'s flags (the defaults when the TUI opened otherwise).
+    reset_args: ResetArgs,
+    /// The last reset plan: the run does exactly what it showed.
+    reset_plan: Arc<Mutex<Option<Prepared>>>,
 }
 
 impl Driver {
     pub fn new(global: Global, phases: PhaseList, fixer: Arc<dyn Fixer>, tx: mpsc::UnboundedSender<Msg>, started: Instant) -> Driver {
         let decider = Arc::new(TuiDecider { tx: tx.clone(), pending: Mutex::default() });
-        Driver { global, phases, fixer, tx, started, gate: Mutex::default(), decider }
+        Driver { global, phases, fixer, tx, started, gates: Mutex::default(), decider, reset_args: reset_cmd::default_args(), reset_plan: Arc::default() }
+    }
+
+    pub fn with_reset_args(self, reset_args: ResetArgs) -> Driver {
+        Driver { reset_args, ..self }
     }
 
     /// Starts a command; its result arrives later as a message.
     pub fn execute(&self, cmd: Cmd) -> Option<String> {
         match cmd {
             Cmd::RunChecks(settings) => self.spawn_checks(settings),
-            Cmd::Plan(settings) => self.with_gate(|gate| {
+            Cmd::Plan(settings) => self.with_gate("init", |gate| {
                 let (tx, phases) = (self.tx.clone(), self.phases);
                 tokio::task::spawn_blocking(move || {
                     let _ = tx.send(Msg::Planned(plan(phases, &settings, gate)));
                 });
             }),
-            Cmd::StartInstall(settings) => self.with_gate(|gate| self.spawn_install(settings, gate)),
-            Cmd::ReadCaHash(settings) => self.with_gate(|gate| {
+            Cmd::StartInstall(settings) => self.with_gate("init", |gate| self.spawn_install(settings, gate)),
+            Cmd::StartJoin(settings) => self.with_gate("join", |gate| self.spawn_join(settings, gate)),
+            Cmd::PlanReset => self.spawn_reset_plan(),
+            Cmd::StartReset => self.spawn_reset(),
+            Cmd::ReadCaHash(settings) => self.with_gate("init", |gate| {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let _ = tx.send(Msg::CaHash(read_ca_hash(&settings, gate)));
@@ -127,20 +139,65 @@ impl Driver {
         None
     }
 
-    fn with_gate(&self, f: impl FnOnce(Arc<WriteGate>)) {
-        let mut slot = self.gate.lock().expect("the gate lock is never poisoned");
-        if slot.is_none() {
-            match workflow::gate(&self.global, "init") {
-                Ok(gate) => *slot = Some(gate),
+    fn with_gate(&self, workflow: &'static str, f: impl FnOnce(Arc<WriteGate>)) {
+        let mut gates = self.gates.lock().expect("the gate lock is never poisoned");
+        let gate = match gates.get(workflow) {
+            Some(gate) => gate.clone(),
+            None => match workflow::gate(&self.global, workflow) {
+                Ok(gate) => gates.entry(workflow).or_insert(gate).clone(),
                 Err(e) => {
                     let _ = self.tx.send(Msg::Failed(format!("{e} (hint: {})", e.hint())));
                     return;
                 }
-            }
-        }
-        let gate = slot.clone().expect("just set");
-        drop(slot);
+            },
+        };
+        drop(gates);
         f(gate);
+    }
+
+    /// The join, as headless `kubelift join` runs it, with the TUI answering questions.
+    fn spawn_join(&self, settings: Arc<JoinSettings>, gate: Arc<WriteGate>) {
+        let phases = crate::phases::join();
+        if let Some(error) = workflow::unknown_join_phases(&phases, &settings) {
+            let _ = self.tx.send(Msg::Failed(error));
+            return;
+        }
+        let options = workflow::join_options(&settings);
+        let events = self.forward(RunKind::Join);
+        for message in &settings.warnings {
+            events.emit(engine::Event::Warning { phase: String::new(), message: message.clone(), hint: None });
+        }
+        let ctx = Context::new(Settings::Join(settings), gate, events, self.decider.clone());
+        tokio::spawn(async move { engine::run(&phases, &ctx, &options).await });
+    }
+
+    /// Works out the reset plan off the loop (it reads the journal and the
+    /// files) and keeps it: the run does exactly what the screen showed.
+    fn spawn_reset_plan(&self) {
+        let (global, args, tx, slot) = (self.global.clone(), self.reset_args.clone(), self.tx.clone(), self.reset_plan.clone());
+        tokio::task::spawn_blocking(move || {
+            let result = reset_cmd::prepare(&global, &args, true).map_err(|e| format!("{e} (hint: {})", e.hint()));
+            let msg = result.map(|prepared| {
+                let view = super::reset::plan_view(&prepared, &args.skip_phases);
+                *slot.lock().expect("never poisoned") = Some(prepared);
+                view
+            });
+            let _ = tx.send(Msg::ResetPlanned(msg));
+        });
+    }
+
+    fn spawn_reset(&self) {
+        let Some(prepared) = self.reset_plan.lock().expect("never poisoned").take() else {
+            let _ = self.tx.send(Msg::Failed("there is no reset plan to run: go back (Esc) and open Reset again to work it out".into()));
+            return;
+        };
+        if let Err(e) = prepared.retire_unused_journal() {
+            let _ = self.tx.send(Msg::Failed(format!("{e} (hint: {})", e.hint())));
+            return;
+        }
+        let options = reset_cmd::run_options(&self.reset_args);
+        let ctx = Context::new(Settings::Reset(prepared.settings), prepared.gate, self.forward(RunKind::Reset), self.decider.clone());
+        tokio::spawn(async move { engine::run(&crate::phases::reset::phases(), &ctx, &options).await });
     }
 
     fn spawn_install(&self, settings: Arc<InitSettings>, gate: Arc<WriteGate>) {

@@ -14,12 +14,18 @@ pub enum Context {
     Review,
     Progress,
     Done,
+    /// The reset plan: read it, then ask to reset.
+    ResetPlan,
+    /// The end of a join or a reset: what happened, what to do next.
+    Finished,
     /// A yes/no question.
     Confirm,
     /// Pick one of several answers.
     Choose,
     /// Type a value (a file name).
     Input,
+    /// Type a word to agree to something that cannot be undone.
+    TypeConfirm,
     Notice,
     Help,
 }
@@ -115,30 +121,33 @@ pub struct Binding {
 
 use Context::*;
 
-const SCREENS: &[Context] = &[Welcome, Preflight, Form, Review, Progress, Done];
-const LISTS: &[Context] = &[Welcome, Preflight, Review, Progress, Done, Choose, Help];
+const SCREENS: &[Context] = &[Welcome, Preflight, Form, Review, Progress, Done, ResetPlan, Finished];
+const LISTS: &[Context] = &[Welcome, Preflight, Review, Progress, Done, ResetPlan, Finished, Choose, Help];
+/// Screens where ? and q are commands, not text.
+const COMMAND_SCREENS: &[Context] = &[Welcome, Preflight, Review, Progress, Done, ResetPlan, Finished];
 
 /// Every key kubelift's TUI answers to, per context, in footer order.
 pub static BINDINGS: &[Binding] = &[
     Binding { keys: &[k(KeyCode::Up), c('k')], action: Action::Up, label: "", help: "move up", contexts: LISTS },
     Binding { keys: &[k(KeyCode::Down), c('j')], action: Action::Down, label: "", help: "move down", contexts: LISTS },
-    Binding { keys: &[k(KeyCode::PageUp)], action: Action::PageUp, label: "", help: "scroll a page up", contexts: &[Review, Progress, Help] },
-    Binding { keys: &[k(KeyCode::PageDown)], action: Action::PageDown, label: "", help: "scroll a page down", contexts: &[Review, Progress, Help] },
+    Binding { keys: &[k(KeyCode::PageUp)], action: Action::PageUp, label: "", help: "scroll a page up", contexts: &[Review, Progress, ResetPlan, Finished, Help] },
+    Binding { keys: &[k(KeyCode::PageDown)], action: Action::PageDown, label: "", help: "scroll a page down", contexts: &[Review, Progress, ResetPlan, Finished, Help] },
     Binding { keys: &[k(KeyCode::Tab), k(KeyCode::Down)], action: Action::NextField, label: "next", help: "next field", contexts: &[Form] },
     Binding { keys: &[k(KeyCode::BackTab), k(KeyCode::Up)], action: Action::PrevField, label: "", help: "previous field", contexts: &[Form] },
     Binding { keys: &[k(KeyCode::Right)], action: Action::Right, label: "choose", help: "next choice of a field (addresses, versions, add-ons, key types)", contexts: &[Form] },
     Binding { keys: &[k(KeyCode::Left)], action: Action::Left, label: "", help: "previous choice of a field", contexts: &[Form] },
-    Binding { keys: &[ctrl('u')], action: Action::ClearField, label: "", help: "clear the field", contexts: &[Form, Input] },
+    Binding { keys: &[ctrl('u')], action: Action::ClearField, label: "", help: "clear the field", contexts: &[Form, Input, TypeConfirm] },
     Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "open", help: "open the selected task", contexts: &[Welcome] },
     Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "continue", help: "go on to the choices (failed checks must be fixed or ignored first)", contexts: &[Preflight] },
-    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "continue", help: "check every answer and go on (to the review, or to the join)", contexts: &[Form] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "continue", help: "check every answer and go on (to the review, or run the join)", contexts: &[Form] },
     Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "install", help: "run every phase of the plan", contexts: &[Review] },
-    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "done screen", help: "after a successful run: show the join commands", contexts: &[Progress] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "done screen", help: "after a successful run: show what to do next (after init: the join commands)", contexts: &[Progress] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "reset…", help: "reset this machine: asks you to type `reset` first", contexts: &[ResetPlan] },
     Binding { keys: &[c('f')], action: Action::Fix, label: "fix", help: "show the fix of the selected check, and apply it if you agree", contexts: &[Preflight] },
     Binding { keys: &[c('i')], action: Action::Ignore, label: "ignore", help: "go on despite the selected check (asks first: the install may fail later)", contexts: &[Preflight] },
     Binding { keys: &[c('r')], action: Action::Recheck, label: "re-run", help: "run every check again", contexts: &[Preflight] },
     Binding { keys: &[c('s')], action: Action::Save, label: "save config", help: "save the answers as a kubeadm config file for `kubelift init --non-interactive --config`", contexts: &[Review] },
-    Binding { keys: &[c('r')], action: Action::Retry, label: "retry", help: "run again: resumes at the failed phase (the journal remembers what finished)", contexts: &[Progress] },
+    Binding { keys: &[c('r')], action: Action::Retry, label: "retry", help: "run again: resumes at the failed phase (the journal remembers what finished); after a reset, plans again", contexts: &[Progress] },
     Binding { keys: &[c('c')], action: Action::CopyWorker, label: "copy join", help: "copy the worker join command to the clipboard (OSC 52)", contexts: &[Done] },
     Binding { keys: &[c('p')], action: Action::CopyControlPlane, label: "copy cp join", help: "copy the control-plane join command to the clipboard (OSC 52)", contexts: &[Done] },
     Binding { keys: &[c('a')], action: Action::OpenCsr, label: "approve certs", help: "approve node certificate requests (the CSR screen)", contexts: &[Done] },
@@ -146,13 +155,14 @@ pub static BINDINGS: &[Binding] = &[
     Binding { keys: &[c('n'), k(KeyCode::Esc)], action: Action::No, label: "no", help: "decline", contexts: &[Confirm] },
     Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "choose", help: "answer with the selected choice", contexts: &[Choose] },
     Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "save", help: "write the file", contexts: &[Input] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Enter, label: "reset", help: "reset this machine, if what you typed is `reset`", contexts: &[TypeConfirm] },
     Binding { keys: &[k(KeyCode::Enter), k(KeyCode::Esc)], action: Action::Back, label: "close", help: "close this message", contexts: &[Notice] },
     Binding { keys: &[k(KeyCode::Esc), c('?'), c('q')], action: Action::Back, label: "close", help: "close the help", contexts: &[Help] },
-    Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "cancel", help: "cancel without answering", contexts: &[Choose, Input] },
+    Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "cancel", help: "cancel without answering", contexts: &[Choose, Input, TypeConfirm] },
     Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "back", help: "back to the previous screen", contexts: SCREENS },
-    Binding { keys: &[c('?'), k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: &[Welcome, Preflight, Review, Progress, Done] },
+    Binding { keys: &[c('?'), k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: COMMAND_SCREENS },
     Binding { keys: &[k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: &[Form] },
-    Binding { keys: &[c('q')], action: Action::Quit, label: "quit", help: "leave kubelift (asks first while phases run)", contexts: &[Welcome, Preflight, Review, Progress, Done] },
+    Binding { keys: &[c('q')], action: Action::Quit, label: "quit", help: "leave kubelift (asks first while phases run)", contexts: COMMAND_SCREENS },
     Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (asks first while phases run)", contexts: SCREENS },
 ];
 
@@ -205,7 +215,7 @@ mod tests {
 
     #[test]
     fn no_key_is_bound_twice_in_one_context() {
-        for ctx in [Welcome, Preflight, Form, Review, Progress, Done, Confirm, Choose, Input, Notice, Help] {
+        for ctx in [Welcome, Preflight, Form, Review, Progress, Done, ResetPlan, Finished, Confirm, Choose, Input, TypeConfirm, Notice, Help] {
             let mut seen = vec![];
             for b in bindings(ctx) {
                 for key in b.keys {
@@ -218,7 +228,7 @@ mod tests {
 
     #[test]
     fn every_context_has_a_way_out_in_its_footer() {
-        for ctx in [Welcome, Preflight, Form, Review, Progress, Done, Confirm, Choose, Input, Notice, Help] {
+        for ctx in [Welcome, Preflight, Form, Review, Progress, Done, ResetPlan, Finished, Confirm, Choose, Input, TypeConfirm, Notice, Help] {
             let hints = footer(ctx, |_| true);
             assert!(!hints.is_empty(), "{ctx:?}");
         }

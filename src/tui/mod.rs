@@ -1,6 +1,7 @@
 //! The guided terminal UI: a second renderer of the engine's events, and the
 //! `Decider` that answers its questions. Screens: welcome → preflight →
-//! choices → review → progress → done, and the join wizard.
+//! choices → review → progress → done; the join wizard (form → progress →
+//! done); reset (plan → typed confirmation → progress → result).
 //!
 //! `app` holds the state and the pure `update`; `view` and the screen modules
 //! draw it; `run` is the event loop; `driver` does the I/O; `keys` is the one
@@ -14,9 +15,12 @@ pub mod driver;
 pub mod form;
 pub mod host;
 pub mod join;
+pub mod join_done;
 pub mod keys;
 pub mod preflight;
 pub mod progress;
+pub mod reset;
+pub mod reset_done;
 pub mod review;
 pub mod run;
 pub mod theme;
@@ -29,27 +33,50 @@ mod tests;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::cli::args::{Global, InitArgs, JoinArgs};
-use crate::cli::workflow;
+use crate::cli::args::{Global, InitArgs, JoinArgs, ResetArgs};
+use crate::cli::{reset_cmd, workflow};
 use crate::exit;
-use app::{App, Screen, Session};
+use app::{App, Cmd, Screen, Session};
 use driver::{Driver, PreflightFixer};
 use host::HostFacts;
 
 /// `kubelift init` at a terminal.
 pub fn init(g: &Global, args: &InitArgs, log_file: Option<&Path>) -> u8 {
-    start(g, args, &JoinArgs::default(), Screen::Welcome, log_file)
+    start(g, Entry { init: args, join: &JoinArgs::default(), reset: &reset_cmd::default_args() }, log_file, |app| {
+        app.screen = Screen::Welcome;
+        vec![]
+    })
 }
 
-/// `kubelift join` at a terminal: straight to the join wizard.
+/// `kubelift join` at a terminal: straight to the join wizard, flags prefilled.
 pub fn join(g: &Global, args: &JoinArgs, log_file: Option<&Path>) -> u8 {
-    start(g, &InitArgs::default(), args, Screen::Join, log_file)
+    start(g, Entry { init: &InitArgs::default(), join: args, reset: &reset_cmd::default_args() }, log_file, |app| {
+        app.screen = Screen::Join;
+        vec![]
+    })
 }
 
-fn start(g: &Global, init_args: &InitArgs, join_args: &JoinArgs, screen: Screen, log_file: Option<&Path>) -> u8 {
+/// `kubelift reset` at a terminal: straight to the reset plan.
+pub fn reset(g: &Global, args: &ResetArgs, log_file: Option<&Path>) -> u8 {
+    if let Some(error) = reset_cmd::unknown_phases(args) {
+        eprintln!("error: {error}");
+        return exit::INVALID;
+    }
+    start(g, Entry { init: &InitArgs::default(), join: &JoinArgs::default(), reset: args }, log_file, reset::open)
+}
+
+/// The flags of the command that opened the TUI (the others at their defaults).
+struct Entry<'a> {
+    init: &'a InitArgs,
+    join: &'a JoinArgs,
+    reset: &'a ResetArgs,
+}
+
+fn start(g: &Global, entry: Entry<'_>, log_file: Option<&Path>, open: impl FnOnce(&mut App) -> Vec<Cmd>) -> u8 {
     // A config file that does not read is reported before the screen is taken.
-    let base = match workflow::base_settings(init_args) {
-        Ok(base) => base,
+    let bases = workflow::base_settings(entry.init).and_then(|init| Ok((init, workflow::join_base(entry.join)?)));
+    let (base, join_base) = match bases {
+        Ok(bases) => bases,
         Err(errors) => {
             workflow::report_config_errors(g, &errors);
             return exit::INVALID;
@@ -61,11 +88,16 @@ fn start(g: &Global, init_args: &InitArgs, join_args: &JoinArgs, screen: Screen,
         log_file: log_file.map(|p| p.display().to_string()),
         host: HostFacts::detect(&g.root),
         base,
+        join_base,
     };
-    let mut app = App::new(session, join_args, theme::Theme::from_env());
-    app.screen = screen;
-    let global = g.clone();
-    let result = workflow::runtime().block_on(run::run(app, move |tx, started| Driver::new(global.clone(), crate::phases::init, Arc::new(PreflightFixer::new(&global.root, global.dry_run)), tx, started)));
+    let mut app = App::new(session, theme::Theme::from_env());
+    let first = open(&mut app);
+    let (global, reset_args) = (g.clone(), entry.reset.clone());
+    let make_driver = move |tx, started| {
+        let fixer = Arc::new(PreflightFixer::new(&global.root, global.dry_run));
+        Driver::new(global.clone(), crate::phases::init, fixer, tx, started).with_reset_args(reset_args)
+    };
+    let result = workflow::runtime().block_on(run::run(app, first, make_driver));
     match result {
         Ok(app) => farewell(&app),
         Err(e) => {
@@ -80,12 +112,18 @@ fn farewell(app: &App) -> u8 {
     if let Some(log) = &app.session.log_file {
         eprintln!("kubelift: logs are in {log}");
     }
-    if app.screen == Screen::Done {
-        println!("Join worker nodes with:\n  {}", app.done.worker_join());
+    match app.screen {
+        Screen::Done => println!("Join worker nodes with:\n  {}", app.done.worker_join()),
+        Screen::JoinDone if app.session.dry_run => println!("kubelift: the join dry run went through every phase; nothing on this machine changed."),
+        Screen::JoinDone => println!("This node has joined the cluster. On a control-plane node: kubectl get nodes"),
+        Screen::ResetDone if app.session.dry_run => println!("kubelift: the reset dry run went through every phase; nothing on this machine changed."),
+        Screen::ResetDone => println!("This machine was reset."),
+        _ => {}
     }
-    match &app.progress.finished {
+    let run = app.run_progress().unwrap_or(&app.progress);
+    match &run.finished {
         Some(f) => workflow::exit_code(f.status, None),
-        None if app.progress.running => exit::PHASE_FAILED,
+        None if app.busy() => exit::PHASE_FAILED,
         None => exit::OK,
     }
 }

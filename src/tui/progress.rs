@@ -9,6 +9,7 @@ use ratatui::Frame;
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::keys::Action;
 use super::theme::Theme;
 use crate::engine::event::PhaseResult;
 use crate::engine::{Event, RunStatus};
@@ -59,8 +60,52 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// Which workflow a Progress shows: the words around the phases differ.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Flow {
+    #[default]
+    Init,
+    Join,
+    Reset,
+}
+
+impl Flow {
+    /// Where Esc goes from a stopped run.
+    fn back_to(self) -> &'static str {
+        match self {
+            Flow::Init => "the review",
+            Flow::Join => "the join form (to change the answers)",
+            Flow::Reset => "the plan",
+        }
+    }
+
+    fn after_success(self) -> &'static str {
+        match self {
+            Flow::Init => "Enter shows how to use the cluster.",
+            Flow::Join | Flow::Reset => "Enter shows what to do next.",
+        }
+    }
+
+    fn retry(self, phase: &str) -> String {
+        match self {
+            Flow::Init => format!("r retries: finished phases are kept, the run resumes at {phase}."),
+            Flow::Join => format!("r retries with the same answers (finished phases are kept, the run resumes at {phase}); Esc goes back to {}.", self.back_to()),
+            // What is left has changed: a new plan, and a new confirmation.
+            Flow::Reset => "r works out the plan again from what is left (and asks again before it runs); Esc goes back to the old plan.".into(),
+        }
+    }
+}
+
+/// Replaces each secret (a token, a certificate key) in a line shown on screen.
+pub fn redact(text: &str, secrets: &[String]) -> String {
+    secrets.iter().filter(|s| s.len() >= 6).fold(text.to_string(), |t, s| t.replace(s.as_str(), "<redacted>"))
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Progress {
+    pub flow: Flow,
+    /// Never shown: lines that contain one show `<redacted>` instead.
+    pub secrets: Vec<String>,
     pub phases: Vec<PhaseRow>,
     pub log: VecDeque<LogLine>,
     /// Lines scrolled back from the newest (0 follows the tail).
@@ -75,6 +120,10 @@ pub struct Progress {
 }
 
 impl Progress {
+    pub fn new(flow: Flow) -> Progress {
+        Progress { flow, ..Progress::default() }
+    }
+
     pub fn start(&mut self) {
         self.running = true;
         self.attempts += 1;
@@ -100,6 +149,7 @@ impl Progress {
             Event::PhaseFailed { phase, duration_ms, error, hint } => {
                 self.set(&phase, PhaseState::Failed { ms: duration_ms });
                 self.push(LogKind::Error, format!("[{phase}] {error}"));
+                let (error, hint) = (redact(&error, &self.secrets), redact(&hint, &self.secrets));
                 self.failure = Some(Failure { phase, error, hint });
             }
             Event::Log { phase, message, .. } => self.push(LogKind::Info, format!("[{phase}] {message}")),
@@ -131,7 +181,7 @@ impl Progress {
         if self.log.len() == LOG_LINES {
             self.log.pop_front();
         }
-        self.log.push_back(LogLine { kind, text });
+        self.log.push_back(LogLine { kind, text: redact(&text, &self.secrets) });
     }
 
     pub fn succeeded(&self) -> bool {
@@ -140,6 +190,17 @@ impl Progress {
 
     pub fn can_retry(&self) -> bool {
         !self.running && self.finished.is_some() && !self.succeeded()
+    }
+
+    /// The arrow and page keys scroll the log pane back and forth.
+    pub fn scroll(&mut self, action: Action) {
+        match action {
+            Action::Up => self.scroll_log(1),
+            Action::Down => self.scroll_log(-1),
+            Action::PageUp => self.scroll_log(10),
+            Action::PageDown => self.scroll_log(-10),
+            _ => {}
+        }
     }
 
     pub fn scroll_log(&mut self, back: i64) {
@@ -207,14 +268,14 @@ impl Progress {
                 Line::styled(format!("✗ {} is not available yet in this version of kubelift.", f.phase), theme.err()),
                 Line::raw(f.error.clone()),
                 Line::styled(format!("hint: {}", f.hint), theme.dim()),
-                Line::raw("Nothing after this phase ran. r runs again (it resumes here); Esc goes back to the review."),
+                Line::raw(format!("Nothing after this phase ran. r runs again (it resumes here); Esc goes back to {}.", self.flow.back_to())),
             ],
             (Some(f), _) => vec![
                 Line::styled(format!("✗ {} failed: {}", f.phase, f.error), theme.err()),
                 Line::styled(format!("hint: {}", f.hint), theme.accent()),
-                Line::raw(format!("r retries: finished phases are kept, the run resumes at {}.", f.phase)),
+                Line::raw(self.flow.retry(&f.phase)),
             ],
-            (None, RunStatus::Succeeded | RunStatus::AlreadyDone) => vec![Line::styled(format!("✓ every phase finished in {}. Enter shows how to use the cluster.", ms(finished.duration_ms)), theme.ok())],
+            (None, RunStatus::Succeeded | RunStatus::AlreadyDone) => vec![Line::styled(format!("✓ every phase finished in {}. {}", ms(finished.duration_ms), self.flow.after_success()), theme.ok())],
             (None, status) => vec![Line::styled(format!("stopped: {status:?}"), theme.err())],
         }
     }

@@ -89,7 +89,7 @@ impl Review {
     }
 }
 
-fn phase_lines<'a>(p: &'a PlannedPhase, theme: &Theme) -> Vec<Line<'a>> {
+pub fn phase_lines<'a>(p: &'a PlannedPhase, theme: &Theme) -> Vec<Line<'a>> {
     let head = match &p.skipped {
         Some(why) => Line::from(vec![Span::styled(format!("- {} ", p.id), theme.dim()), Span::styled(format!("skipped: {why}"), theme.dim())]),
         None if p.changes.is_empty() => Line::from(vec![Span::styled(format!("• {} ", p.id), theme.title()), Span::styled(p.title.as_str(), theme.dim())]),

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-use super::app::{update, App, Msg};
+use super::app::{update, App, Cmd, Msg};
 use super::driver::Driver;
 use super::view;
 
@@ -44,8 +44,9 @@ fn install_panic_hook() {
     }));
 }
 
-/// Runs the TUI until the user leaves; returns the final state.
-pub async fn run(mut app: App, make_driver: impl FnOnce(mpsc::UnboundedSender<Msg>, Instant) -> Driver) -> io::Result<App> {
+/// Runs the TUI until the user leaves; returns the final state. `first`:
+/// what the opening screen needs started (the reset plan).
+pub async fn run(mut app: App, first: Vec<Cmd>, make_driver: impl FnOnce(mpsc::UnboundedSender<Msg>, Instant) -> Driver) -> io::Result<App> {
     install_panic_hook();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
@@ -54,6 +55,9 @@ pub async fn run(mut app: App, make_driver: impl FnOnce(mpsc::UnboundedSender<Ms
     let (tx, rx) = mpsc::unbounded_channel();
     let started = Instant::now();
     let driver = make_driver(tx, started);
+    for cmd in first {
+        driver.execute(cmd);
+    }
     event_loop(&mut terminal, &mut app, &driver, rx, started).await?;
     Ok(app)
 }

@@ -13,8 +13,7 @@ use super::choices::Slot;
 use super::host::{Address, HostFacts};
 use super::theme::Theme;
 use super::{driver, view};
-use crate::cli::args::JoinArgs;
-use crate::config::{HostDefaults, InitOverrides, InitSettings};
+use crate::config::{HostDefaults, InitOverrides, InitSettings, JoinSettings};
 use crate::engine::event::{LogLevel, PhaseResult, PhaseSummary};
 use crate::engine::{Event, RunStatus, WriteGate};
 
@@ -32,8 +31,8 @@ fn host() -> HostFacts {
 fn app() -> App {
     let mut base = InitSettings::empty();
     base.apply(&InitOverrides { token: Some(TOKEN.into()), ..InitOverrides::default() });
-    let session = Session { dry_run: true, root: "/".into(), log_file: Some("/tmp/kubelift.log".into()), host: host(), base };
-    App::new(session, &JoinArgs::default(), Theme::colored())
+    let session = Session { dry_run: true, root: "/".into(), log_file: Some("/tmp/kubelift.log".into()), host: host(), base, join_base: JoinSettings::empty() };
+    App::new(session, Theme::colored())
 }
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Cmd> {
@@ -402,28 +401,6 @@ fn help_overlay_lists_the_screens_keys() {
 }
 
 #[test]
-fn join_wizard_checks_formats_and_says_join_is_not_built() {
-    let mut a = app();
-    key(&mut a, KeyCode::Down);
-    key(&mut a, KeyCode::Enter);
-    assert_eq!(a.screen, Screen::Join);
-    type_text(&mut a, "10.0.0.10");
-    key(&mut a, KeyCode::Tab);
-    type_text(&mut a, "abcdef.0123");
-    snapshot!("join_form", a);
-    assert!(a.join.form.fields[0].error.as_deref().unwrap().contains("host:port"));
-    assert!(a.join.form.fields[1].error.is_some());
-    type_text(&mut a, "456789abcdef");
-    key(&mut a, KeyCode::Tab);
-    type_text(&mut a, &format!("sha256:{}", "0f".repeat(32)));
-    a.join.form.focus = 0;
-    type_text(&mut a, ":6443");
-    key(&mut a, KeyCode::Enter);
-    assert!(a.join.run.is_some());
-    snapshot!("join_not_available", a);
-}
-
-#[test]
 fn quitting_when_idle_needs_no_question() {
     let mut a = app();
     ctrl_c(&mut a);
@@ -441,3 +418,8 @@ fn no_color_draws_without_colours() {
     let buffer = terminal.backend().buffer();
     assert!(buffer.content().iter().all(|c| c.fg == ratatui::style::Color::Reset), "NO_COLOR: no foreground colours");
 }
+
+#[path = "tests_join.rs"]
+mod join;
+#[path = "tests_reset.rs"]
+mod reset;

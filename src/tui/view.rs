@@ -9,6 +9,7 @@ use ratatui::Frame;
 use super::app::{App, Modal, Screen};
 use super::keys;
 use super::theme::Theme;
+use super::{reset, reset_done};
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let [header, body, footer] = Layout::vertical([Constraint::Length(2), Constraint::Min(0), Constraint::Length(1)]).areas(frame.area());
@@ -43,6 +44,15 @@ fn draw_screen(frame: &mut Frame, area: Rect, app: &App) {
         Screen::Progress => app.progress.render(frame, area, t, app.now),
         Screen::Done => app.done.render(frame, area, t, app.progress.token_created, app.now),
         Screen::Join => app.join.render(frame, area, t),
+        Screen::JoinProgress => app.join.progress.render(frame, area, t, app.now),
+        Screen::JoinDone => {
+            if let Some(done) = &app.join.done {
+                done.render(frame, area, t);
+            }
+        }
+        Screen::Reset => app.reset.render_plan(frame, area, t, &app.session.root),
+        Screen::ResetProgress => app.reset.progress.render(frame, area, t, app.now),
+        Screen::ResetDone => reset_done::render(frame, area, t, &app.reset.progress, &app.session.host.defaults.hostname, app.reset.done_scroll),
     }
 }
 
@@ -81,6 +91,7 @@ fn draw_modal(frame: &mut Frame, modal: &Modal, app: &App) {
         ], 64),
         Modal::Decision { question, choices, selected } => (" A decision is needed ".into(), decision_lines(question, choices, *selected, t), 64),
         Modal::SaveAs { path, error } => (" Save the answers as a kubeadm config file ".into(), save_lines(path, error, t), 70),
+        Modal::ConfirmReset { typed, error } => (" Reset this machine? ".into(), reset::confirm_lines(app, typed, error, t), 70),
     };
     let inner = width.min(frame.area().width).saturating_sub(2).max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();

@@ -4,4 +4,5 @@
 #![allow(dead_code)]
 
 pub mod e2e;
+pub mod tmux;
 pub mod tree;
