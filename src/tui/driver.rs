@@ -63,19 +63,6 @@ impl Fixer for PreflightFixer {
     }
 }
 
-/// The fixer of a build without the check catalogue: it says so, and how to go on.
-pub struct NoFixes;
-
-impl Fixer for NoFixes {
-    fn preview(&self, check: &str) -> Result<Vec<String>, String> {
-        Err(format!("Automatic fixes are not available yet in this version of kubelift: they arrive with the preflight check catalogue. Apply the fix shown for {check} by hand, then press r to check again."))
-    }
-
-    fn apply(&self, check: &str) -> Result<Vec<String>, String> {
-        self.preview(check)
-    }
-}
-
 /// The phases a workflow runs; tests swap in scripted ones.
 pub type PhaseList = fn() -> Vec<Box<dyn Phase>>;
 

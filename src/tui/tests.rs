@@ -222,15 +222,16 @@ fn fix_shows_the_change_asks_applies_and_rechecks() {
 }
 
 #[test]
-fn the_unwired_fixer_says_what_to_do_instead() {
+fn a_fix_that_cannot_be_applied_is_explained() {
     let mut a = app();
     key(&mut a, KeyCode::Enter);
     engine(&mut a, RunKind::Checks, preflight_events());
     a.preflight.selected = 2;
-    let result = driver::Fixer::preview(&driver::NoFixes, "Swap");
+    let result = Err("Swap has no automatic fix here: turn swap off with `swapoff -a`, then press r to check again".to_string());
     update(&mut a, Msg::FixPreview { check: "Swap".into(), result });
-    let Some(Modal::Notice { text, .. }) = &a.modal else { panic!("a notice") };
-    assert!(text.contains("not available yet") && text.contains("press r"), "{text}");
+    let Some(Modal::Notice { title, text }) = &a.modal else { panic!("a notice") };
+    assert!(title.contains("cannot be applied") && text.contains("swapoff"), "{title}: {text}");
+    assert!(a.modal.is_some() && !a.preflight.running, "nothing was started");
 }
 
 #[test]

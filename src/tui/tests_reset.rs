@@ -7,8 +7,11 @@ use crate::cli::reset_cmd;
 use crate::tui::reset::{plan_view, ResetPlanView};
 use crate::tui::review::PlannedPhase;
 
+/// A phase of the real reset workflow, with its own title.
 fn planned(id: &str, changes: &[&str]) -> PlannedPhase {
-    PlannedPhase { id: id.into(), title: format!("the {id} phase"), changes: changes.iter().map(|c| c.to_string()).collect(), skipped: None }
+    let phases = crate::phases::reset::phases();
+    let title = phases.iter().find(|p| p.id() == id).map(|p| p.title().to_string()).expect("a reset phase");
+    PlannedPhase { id: id.into(), title, changes: changes.iter().map(|c| c.to_string()).collect(), skipped: None }
 }
 
 /// A control-plane node's plan without a journal, as kubeadm's paths give it.
