@@ -116,6 +116,7 @@ fn three_control_planes_survive_the_loss_of_the_first() {
     let started = Instant::now();
     let out = join_control_plane(&cp2, &endpoint, &hash, CERTIFICATE_KEY);
     assert!(out.status.success(), "cp2 join failed:\n{}\n{}", text(&out), cp2.logs());
+    assert!(text(&out).contains("This node has joined the cluster and a new control plane instance was created"), "{}", text(&out));
     eprintln!("{}", text(&out));
     eprintln!("control-plane join of cp2 took {:?}", started.elapsed());
     for (file, mode) in [("pki/ca.key", 0o600), ("pki/ca.crt", 0o644), ("pki/sa.key", 0o600), ("pki/sa.pub", 0o644), ("pki/etcd/ca.key", 0o600), ("pki/apiserver.key", 0o600), ("admin.conf", 0o600)] {

@@ -97,6 +97,7 @@ fn a_worker_joins_and_attacks_fail_cleanly() {
     let started = std::time::Instant::now();
     let out = join(&w1, &config);
     assert!(out.status.success(), "join failed:\n{}\n{}", text(&out), cp.logs());
+    assert!(text(&out).contains("This node has joined the cluster:"), "kubeadm's closing words: {}", text(&out));
     eprintln!("join took {:?}", started.elapsed());
     let subject = e2e::run(std::process::Command::new("openssl").args(["x509", "-noout", "-subject", "-in"]).arg(w1.path("/var/lib/kubelet/pki/kubelet-client-current.pem")));
     assert!(subject.contains("O = system:nodes, CN = system:node:w1"), "{subject}");

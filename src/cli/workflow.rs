@@ -286,5 +286,28 @@ pub fn join(g: &Global, args: &JoinArgs) -> u8 {
         }
     };
     let warnings = settings.warnings.clone();
-    run(g, Settings::Join(Arc::new(settings)), gate, &phases, &options, warnings)
+    let settings = Arc::new(settings);
+    let code = run(g, Settings::Join(settings.clone()), gate.clone(), &phases, &options, warnings);
+    if code == exit::OK && g.output == Output::Text {
+        print_join_next_steps(&settings, gate.is_dry_run());
+    }
+    code
+}
+
+/// What kubeadm prints after a successful join, for the scripts and people
+/// who look for it.
+fn print_join_next_steps(s: &JoinSettings, dry_run: bool) {
+    if dry_run {
+        println!("\nThis was a dry run: nothing on this machine changed. A real run ends like this:");
+    }
+    if s.join.control_plane.is_none() {
+        println!("\nThis node has joined the cluster:\n* Certificate signing request was sent to apiserver and a response was received.\n* The Kubelet was informed of the new secure connection details.\n");
+        println!("Run 'kubectl get nodes' on the control-plane to see this node join the cluster.");
+        println!("Then approve its kubelet serving certificate there: kubelift csr approve --all-passing");
+        return;
+    }
+    println!("\nThis node has joined the cluster and a new control plane instance was created:\n");
+    println!("* Certificate signing request was sent to apiserver and approval was received.\n* The Kubelet was informed of the new secure connection details.\n* Control plane label and taint were applied to the new node.\n* The Kubernetes control plane instances scaled up.\n* A new etcd member was added to the local/stacked etcd cluster.\n");
+    println!("To start administering your cluster from this node, you need to run the following as a regular user:\n\n\tmkdir -p $HOME/.kube\n\tsudo cp -i /etc/kubernetes/admin.conf $HOME/.kube/config\n\tsudo chown $(id -u):$(id -g) $HOME/.kube/config\n");
+    println!("Run 'kubectl get nodes' to see this node join the cluster.");
 }
