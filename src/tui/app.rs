@@ -214,6 +214,15 @@ impl App {
         }
     }
 
+    /// The command whose run the screen shows, as the user would type it again.
+    pub fn workflow(&self) -> &'static str {
+        match self.screen {
+            Screen::Join | Screen::JoinProgress | Screen::JoinDone => "join",
+            Screen::Reset | Screen::ResetProgress | Screen::ResetDone => "reset",
+            _ => "init",
+        }
+    }
+
     /// Whether an action does something right now (the footer shows only those).
     pub fn enabled(&self, action: Action) -> bool {
         match action {

@@ -143,6 +143,8 @@ fn join_running_shows_discovery_live() {
     snapshot!("join_running", a);
     ctrl_c(&mut a);
     assert_eq!(a.modal, Some(Modal::ConfirmQuit));
+    let screen = render(&a, 120, 40);
+    assert!(screen.contains("`kubelift join` again"), "the dialog names the join, not init:\n{screen}");
 }
 
 #[test]

@@ -81,7 +81,7 @@ fn draw_modal(frame: &mut Frame, modal: &Modal, app: &App) {
         Modal::Notice { title, text } => (format!(" {title} "), vec![Line::raw(text.clone())], 64),
         Modal::ConfirmQuit => (" Leave kubelift? ".into(), vec![
             Line::raw("Phases are running. Leaving now stops the run between two phases' writes."),
-            Line::raw("The journal keeps what finished: running `kubelift init` again with the same answers resumes there."),
+            Line::raw(format!("The journal keeps what finished: running `kubelift {}` again with the same answers resumes there.", app.workflow())),
         ], 64),
         Modal::ConfirmFix { check, changes } => (format!(" Fix {check}? "), fix_lines(changes, t), 70),
         Modal::ConfirmIgnore { check, why } => (format!(" Ignore {check}? "), vec![
