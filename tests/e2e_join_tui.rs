@@ -51,6 +51,8 @@ fn the_join_wizard_joins_a_worker() {
     let form = t.wait_for("Join a cluster: your answers");
     // The hash is longer than its field: the field shows its end.
     assert!(form.contains(&endpoint) && form.contains(&hash[hash.len() - 24..]), "the flags prefill the form:\n{form}");
+    let secret = TOKEN.split_once('.').unwrap().1;
+    assert!(!form.contains(secret) && form.contains(&format!("{}.••••", TOKEN.split_once('.').unwrap().0)), "the form hides the token's secret:\n{form}");
     t.keys(&["Enter"]);
     let done = t.wait_up_to("This node has joined the cluster", Duration::from_secs(120));
     assert!(done.contains(&format!("w1 joined as a worker through {endpoint}")), "{done}");
@@ -61,7 +63,6 @@ fn the_join_wizard_joins_a_worker() {
     let run = t.wait_for("Joining the cluster");
     assert!(run.contains("✓ discovery") && run.contains("✓ kubelet-start"), "{run}");
     assert!(run.contains("proved its identity"), "discovery's log lines are shown:\n{run}");
-    let secret = TOKEN.split_once('.').unwrap().1;
     assert!(!run.contains(secret), "the token's secret is never on screen:\n{run}");
     t.keys(&["q"]);
     let end = t.wait_for("kubelift-exit-");

@@ -33,11 +33,43 @@ pub struct Field {
     /// The validator's verdict on this field, in one line; `detail` has the fix.
     pub error: Option<String>,
     pub detail: Option<String>,
+    /// How much of the value the screen hides (a token's secret, a key).
+    pub mask: Mask,
+}
+
+/// Secrets are typed but not shown: the screen may be shared, recorded or
+/// left open. A token's id (before the dot) is not secret and helps to check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mask {
+    #[default]
+    Clear,
+    /// Everything after the first '.': a bootstrap token's secret half.
+    AfterDot,
+    Whole,
+}
+
+impl Mask {
+    fn apply(self, value: &str) -> String {
+        let hide = |s: &str| "•".repeat(s.chars().count());
+        match self {
+            Mask::Clear => value.to_string(),
+            Mask::Whole => hide(value),
+            Mask::AfterDot => match value.split_once('.') {
+                Some((id, secret)) => format!("{id}.{}", hide(secret)),
+                None => value.to_string(),
+            },
+        }
+    }
 }
 
 impl Field {
     pub fn text(label: &'static str, help: &'static str, value: impl Into<String>) -> Field {
-        Field { label, help, value: value.into(), choices: vec![], typed: true, error: None, detail: None }
+        Field { label, help, value: value.into(), choices: vec![], typed: true, error: None, detail: None, mask: Mask::Clear }
+    }
+
+    /// A typed field whose value the screen hides as `mask` says.
+    pub fn secret(label: &'static str, help: &'static str, value: impl Into<String>, mask: Mask) -> Field {
+        Field { mask, ..Field::text(label, help, value) }
     }
 
     pub fn pick(label: &'static str, help: &'static str, value: impl Into<String>, choices: Vec<Choice>) -> Field {
@@ -154,7 +186,7 @@ pub fn render(form: &Form, frame: &mut Frame, area: Rect, theme: &Theme) {
 
 fn field_line<'a>(f: &'a Field, focused: bool, label_width: usize, value_width: usize, theme: &Theme) -> Line<'a> {
     let marker = if focused { "▶ " } else { "  " };
-    let mut value = if f.typed || f.choices.is_empty() { f.value.clone() } else { format!("‹ {} ›", f.value) };
+    let mut value = if f.typed || f.choices.is_empty() { f.mask.apply(&f.value) } else { format!("‹ {} ›", f.value) };
     if let Some(note) = f.note() {
         value.push_str(&format!(" ({note})"));
     }
@@ -221,6 +253,14 @@ mod tests {
         assert_eq!(f.value(1), "b");
         f.next();
         assert_eq!(f.focus, 0, "focus wraps around");
+    }
+
+    #[test]
+    fn secrets_are_typed_but_not_shown() {
+        assert_eq!(Mask::AfterDot.apply("abcdef.0123456789abcdef"), "abcdef.••••••••••••••••");
+        assert_eq!(Mask::AfterDot.apply("abcde"), "abcde", "the id alone, while typing");
+        assert_eq!(Mask::Whole.apply("3f5e"), "••••");
+        assert_eq!(Mask::Clear.apply("10.0.0.1"), "10.0.0.1");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::app::{App, Cmd, Screen};
-use super::form::{self, Choice, Field, Form};
+use super::form::{self, Choice, Field, Form, Mask};
 use super::host::HostFacts;
 use super::join_done::JoinDone;
 use super::keys::Action;
@@ -48,11 +48,11 @@ impl Join {
         let name = Some(base.join.node_registration.name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| host.defaults.hostname.clone());
         let fields = vec![
             Field::text("API server endpoint", "host:port of the control plane, as the init's join command prints it (e.g. 10.0.0.10:6443)", bt.api_server_endpoint),
-            Field::text("Token", "the bootstrap token: 6 and 16 characters of [a-z0-9] joined by a dot (abcdef.0123456789abcdef)", bt.token.expose()),
+            Field::secret("Token", "the bootstrap token: 6 and 16 characters of [a-z0-9] joined by a dot (abcdef.0123456789abcdef)", bt.token.expose(), Mask::AfterDot),
             Field::text("CA certificate hash", "sha256:<64 hex> pins the cluster's CA so nobody can impersonate it; it is in the init's join command", bt.ca_cert_hashes.join(",")),
             Field::text("Node name", "this machine's name in the cluster; default: the hostname", name),
             Field::pick("Role", "worker runs workloads; control-plane adds another API server and etcd member (needs a control-plane endpoint)", role, vec![Choice::plain("worker"), Choice::plain("control-plane")]),
-            Field::text("Certificate key", "control-plane only: the key printed by `init --upload-certs` (64 hex characters)", cp.map(|c| c.certificate_key.expose().to_string()).unwrap_or_default()),
+            Field::secret("Certificate key", "control-plane only: the key printed by `init --upload-certs` (64 hex characters)", cp.map(|c| c.certificate_key.expose().to_string()).unwrap_or_default(), Mask::Whole),
         ];
         Join { form: Form::new(fields), settings: None, progress: Progress::new(Flow::Join), done: None }
     }
