@@ -1,6 +1,6 @@
 //! The guided terminal UI: a second renderer of the engine's events, and the
 //! `Decider` that answers its questions. Screens: welcome → preflight →
-//! choices → review → progress → done, and the join wizard.
+//! choices → review → progress → done, the join wizard, and the CSR screen.
 //!
 //! `app` holds the state and the pure `update`; `view` and the screen modules
 //! draw it; `run` is the event loop; `driver` does the I/O; `keys` is the one
@@ -9,6 +9,7 @@
 pub mod app;
 pub mod choices;
 pub mod clipboard;
+pub mod csr;
 pub mod done;
 pub mod driver;
 pub mod form;
@@ -26,7 +27,7 @@ pub mod welcome;
 #[cfg(test)]
 mod tests;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::args::{Global, InitArgs, JoinArgs};
@@ -38,15 +39,34 @@ use host::HostFacts;
 
 /// `kubelift init` at a terminal.
 pub fn init(g: &Global, args: &InitArgs, log_file: Option<&Path>) -> u8 {
-    start(g, args, &JoinArgs::default(), Screen::Welcome, log_file)
+    start(g, args, &JoinArgs::default(), log_file, |app| {
+        app.screen = Screen::Welcome;
+        vec![]
+    })
 }
 
 /// `kubelift join` at a terminal: straight to the join wizard.
 pub fn join(g: &Global, args: &JoinArgs, log_file: Option<&Path>) -> u8 {
-    start(g, &InitArgs::default(), args, Screen::Join, log_file)
+    start(g, &InitArgs::default(), args, log_file, |app| {
+        app.screen = Screen::Join;
+        vec![]
+    })
 }
 
-fn start(g: &Global, init_args: &InitArgs, join_args: &JoinArgs, screen: Screen, log_file: Option<&Path>) -> u8 {
+/// `kubelift csr` at a terminal: straight to the CSR screen; Esc leaves.
+pub fn csr(g: &Global, kubeconfig: Option<PathBuf>, checks: crate::csr::Policy, log_file: Option<&Path>) -> u8 {
+    let root = g.root.clone();
+    start(g, &InitArgs::default(), &JoinArgs::default(), log_file, move |app| {
+        let (screen, cmd) = csr::CsrScreen::open(checks, app.session.dry_run, kubeconfig, root);
+        app.csr = screen;
+        app.csr_back = None;
+        app.screen = Screen::Csr;
+        vec![app::Cmd::Csr(cmd)]
+    })
+}
+
+/// Runs the TUI; `open` puts it on its first screen and returns that screen's commands.
+fn start(g: &Global, init_args: &InitArgs, join_args: &JoinArgs, log_file: Option<&Path>, open: impl FnOnce(&mut App) -> Vec<app::Cmd>) -> u8 {
     // A config file that does not read is reported before the screen is taken.
     let base = match workflow::base_settings(init_args) {
         Ok(base) => base,
@@ -63,9 +83,9 @@ fn start(g: &Global, init_args: &InitArgs, join_args: &JoinArgs, screen: Screen,
         base,
     };
     let mut app = App::new(session, join_args, theme::Theme::from_env());
-    app.screen = screen;
+    let first = open(&mut app);
     let global = g.clone();
-    let result = workflow::runtime().block_on(run::run(app, move |tx, started| Driver::new(global.clone(), crate::phases::init, Arc::new(PreflightFixer::new(&global.root, global.dry_run)), tx, started)));
+    let result = workflow::runtime().block_on(run::run(app, first, move |tx, started| Driver::new(global.clone(), crate::phases::init, Arc::new(PreflightFixer::new(&global.root, global.dry_run)), tx, started)));
     match result {
         Ok(app) => farewell(&app),
         Err(e) => {

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-use super::app::{update, App, Msg};
+use super::app::{prepare, update, App, Cmd, Msg};
 use super::driver::Driver;
 use super::view;
 
@@ -44,8 +44,9 @@ fn install_panic_hook() {
     }));
 }
 
-/// Runs the TUI until the user leaves; returns the final state.
-pub async fn run(mut app: App, make_driver: impl FnOnce(mpsc::UnboundedSender<Msg>, Instant) -> Driver) -> io::Result<App> {
+/// Runs the TUI until the user leaves; returns the final state. `first`: the
+/// commands of the opening screen (the CSR screen's watch).
+pub async fn run(mut app: App, first: Vec<Cmd>, make_driver: impl FnOnce(mpsc::UnboundedSender<Msg>, Instant) -> Driver) -> io::Result<App> {
     install_panic_hook();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
@@ -54,6 +55,9 @@ pub async fn run(mut app: App, make_driver: impl FnOnce(mpsc::UnboundedSender<Ms
     let (tx, rx) = mpsc::unbounded_channel();
     let started = Instant::now();
     let driver = make_driver(tx, started);
+    for cmd in first {
+        driver.execute(cmd);
+    }
     event_loop(&mut terminal, &mut app, &driver, rx, started).await?;
     Ok(app)
 }
@@ -68,6 +72,7 @@ async fn event_loop<B: Backend + Write>(
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval(TICK);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    prepare(app);
     terminal.draw(|f| view::draw(f, app))?;
     while !app.quit {
         let msg = tokio::select! {
@@ -85,6 +90,7 @@ async fn event_loop<B: Backend + Write>(
         while let Ok(msg) = rx.try_recv() {
             dispatch(terminal, app, driver, msg)?;
         }
+        prepare(app);
         terminal.draw(|f| view::draw(f, app))?;
     }
     Ok(())

@@ -43,6 +43,7 @@ fn draw_screen(frame: &mut Frame, area: Rect, app: &App) {
         Screen::Progress => app.progress.render(frame, area, t, app.now),
         Screen::Done => app.done.render(frame, area, t, app.progress.token_created, app.now),
         Screen::Join => app.join.render(frame, area, t),
+        Screen::Csr => app.csr.render(frame, area, t),
     }
 }
 
@@ -130,7 +131,7 @@ fn save_lines(path: &str, error: &Option<String>, t: &Theme) -> Vec<Line<'static
 }
 
 /// A box of at most `width` x `height`, centred, never larger than the screen.
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
     let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
     cell

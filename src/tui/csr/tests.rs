@@ -1,0 +1,1 @@
+//! The CSR screen's update functions.
