@@ -141,7 +141,9 @@ impl CsrScreen {
         match action {
             Action::Approve | Action::Deny | Action::ToggleSelect | Action::SelectPassing | Action::Details => self.synced,
             Action::Force => matches!(&self.dialog, Some(Dialog::Approve { targets, .. }) if targets.iter().any(Target::fails)),
-            _ => true,
+            Action::Help | Action::Quit | Action::Back => true,
+            // Nothing to move, filter or sort before the first listing.
+            _ => self.synced,
         }
     }
 

@@ -34,12 +34,12 @@ const COLUMNS: &[Column] = &[
     Column { title: "NAME", width: NAME_MIN, rank: 0, cell: |r| r.name.clone() },
     Column { title: "SIGNER", width: 15, rank: 2, cell: |r| signer_label(&r.signer).to_string() },
     Column { title: "REQUESTOR", width: 18, rank: 3, cell: |r| r.requestor.clone() },
-    Column { title: "SUBJECT CN O", width: 18, rank: 6, cell: subject },
-    Column { title: "SANS", width: 14, rank: 7, cell: |r| if r.sans.is_empty() { "-".into() } else { r.sans.join(",") } },
+    Column { title: "SUBJECT", width: 16, rank: 6, cell: subject },
+    Column { title: "SANS", width: 13, rank: 7, cell: |r| if r.sans.is_empty() { "-".into() } else { r.sans.join(",") } },
     Column { title: "KEY", width: 11, rank: 5, cell: |r| r.key.clone() },
     Column { title: "DUR", width: 4, rank: 8, cell: |r| r.duration.clone() },
-    Column { title: "CONDITION", width: 8, rank: 4, cell: |r| r.condition.label().to_string() },
-    Column { title: "VERDICT", width: 6, rank: 0, cell: |r| verdict_text(r.verdict) },
+    Column { title: "CONDITION", width: 9, rank: 4, cell: |r| r.condition.label().to_string() },
+    Column { title: "VERDICT", width: 7, rank: 0, cell: |r| verdict_text(r.verdict) },
 ];
 
 fn subject(r: &Row) -> String {
@@ -108,7 +108,7 @@ fn fit(text: &str, width: usize) -> String {
 
 impl CsrScreen {
     pub fn render(&self, frame: &mut Frame, area: Rect, t: &Theme) {
-        let details = self.show_details && self.synced && area.height >= 14;
+        let details = self.show_details && self.synced && area.height >= 14 && self.list.at_cursor().is_some();
         let detail_height = if details { (area.height * 45 / 100).clamp(6, 16) } else { 0 };
         let [summary, list, detail, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(2), Constraint::Length(detail_height), Constraint::Length(1)]).areas(area);
         frame.render_widget(Paragraph::new(self.summary_line(t)), summary);
@@ -126,19 +126,22 @@ impl CsrScreen {
     }
 
     fn summary_line(&self, t: &Theme) -> Line<'static> {
+        if !self.synced {
+            return Line::styled("Certificate signing requests", t.title());
+        }
         let f = self.list.filter();
         let counts = self.list.tally();
         let sort = self.list.sort();
         let mut spans = vec![
             Span::styled(if f.scope == Scope::Pending { "Pending" } else { "All" }, t.title()),
             Span::raw(format!(" · {}", f.signer.as_deref().map_or("all signers", signer_label))),
-            Span::raw(format!(" · sort {} {}", sort_name(sort.key), if sort.descending { "↓" } else { "↑" })),
+            Span::raw(format!(" · by {} {}", sort_name(sort.key), if sort.descending { "↓" } else { "↑" })),
         ];
         if self.typing_filter || !f.text.is_empty() {
             let cursor = if self.typing_filter { "▏" } else { "" };
             spans.push(Span::styled(format!(" · /{}{cursor}", f.text), t.accent()));
         }
-        spans.push(Span::raw(format!(" · {} of {} shown · {} selected · {} of {} pending pass", counts.visible, counts.total, counts.selected, counts.pending_passing, counts.pending)));
+        spans.push(Span::raw(format!(" · {}/{} shown · {} pending pass · {} selected", counts.visible, counts.total, counts.pending_passing, counts.selected)));
         Line::from(spans)
     }
 
@@ -181,10 +184,7 @@ impl CsrScreen {
     }
 
     fn render_detail(&self, frame: &mut Frame, area: Rect, t: &Theme) {
-        let Some(e) = self.list.at_cursor() else {
-            frame.render_widget(Paragraph::new("No request under the cursor.").block(Block::default().borders(Borders::ALL)), area);
-            return;
-        };
+        let Some(e) = self.list.at_cursor() else { return };
         let block = Block::default().borders(Borders::ALL).title(format!(" {} ", e.request.name));
         let inner = block.inner(area);
         frame.render_widget(block, area);
@@ -222,10 +222,10 @@ impl CsrScreen {
     fn render_dialog(&self, frame: &mut Frame, dialog: &Dialog, t: &Theme) {
         let screen = frame.area();
         let width = screen.width.saturating_sub(4).min(96);
-        let room = screen.height.saturating_sub(10) as usize;
+        let fit_to = Fit { rows: screen.height.saturating_sub(10) as usize, width: width.saturating_sub(2) as usize };
         let (title, lines) = match dialog {
-            Dialog::Approve { targets, force, .. } => (format!(" Approve {}? ", count(targets.len())), approve_lines(targets, *force, room, t)),
-            Dialog::Deny { targets, reason, .. } => (format!(" Deny {}? ", count(targets.len())), deny_lines(targets, reason, room, t)),
+            Dialog::Approve { targets, force, .. } => (format!(" Approve {}? ", count(targets.len())), approve_lines(targets, *force, fit_to, t)),
+            Dialog::Deny { targets, reason, .. } => (format!(" Deny {}? ", count(targets.len())), deny_lines(targets, reason, fit_to, t)),
         };
         let mut lines = lines;
         if self.dry_run {
@@ -326,15 +326,22 @@ fn check_lines(e: &Entry, width: usize, t: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// Up to `room` target lines, then how many more.
-fn target_lines(targets: &[Target], room: usize, t: &Theme, with_verdict: bool) -> Vec<Line<'static>> {
-    let shown = if targets.len() > room { room.saturating_sub(1).max(1) } else { targets.len() };
+/// The room a dialog has for its list of requests.
+#[derive(Clone, Copy)]
+struct Fit {
+    rows: usize,
+    width: usize,
+}
+
+/// One line per target (cut to the width), up to `room` rows, then how many more.
+fn target_lines(targets: &[Target], room: Fit, t: &Theme, with_verdict: bool) -> Vec<Line<'static>> {
+    let shown = if targets.len() > room.rows { room.rows.saturating_sub(1).max(1) } else { targets.len() };
     let mut lines: Vec<Line> = targets
         .iter()
         .take(shown)
         .map(|x| {
             let text = if with_verdict { format!("  {} {}  {}  {}", mark(x.level), x.name, x.requestor, x.summary) } else { format!("  {}  {}", x.name, x.requestor) };
-            Line::styled(text, if with_verdict { level_style(x.level, t) } else { Style::new() })
+            Line::styled(fit(&text, room.width), if with_verdict { level_style(x.level, t) } else { Style::new() })
         })
         .collect();
     if targets.len() > shown {
@@ -345,9 +352,9 @@ fn target_lines(targets: &[Target], room: usize, t: &Theme, with_verdict: bool) 
     lines
 }
 
-fn approve_lines(targets: &[Target], force: bool, room: usize, t: &Theme) -> Vec<Line<'static>> {
+fn approve_lines(targets: &[Target], force: bool, room: Fit, t: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::raw("kubelift writes an Approved condition on each; kube-controller-manager then signs the certificate.")];
-    lines.extend(target_lines(targets, room.saturating_sub(3).max(2), t, true));
+    lines.extend(target_lines(targets, Fit { rows: room.rows.saturating_sub(4).max(2), ..room }, t, true));
     let failing: Vec<&str> = targets.iter().filter(|x| x.fails()).map(|x| x.name.as_str()).collect();
     let names = fit(&failing.join(", "), 200);
     if !failing.is_empty() && !force {
@@ -358,9 +365,9 @@ fn approve_lines(targets: &[Target], force: bool, room: usize, t: &Theme) -> Vec
     lines
 }
 
-fn deny_lines(targets: &[Target], reason: &str, room: usize, t: &Theme) -> Vec<Line<'static>> {
+fn deny_lines(targets: &[Target], reason: &str, room: Fit, t: &Theme) -> Vec<Line<'static>> {
     let mut lines = vec![Line::raw("kubelift writes a Denied condition on each; a denied request is never signed.")];
-    lines.extend(target_lines(targets, room.saturating_sub(4).max(2), t, false));
+    lines.extend(target_lines(targets, Fit { rows: room.rows.saturating_sub(5).max(2), ..room }, t, false));
     lines.push(Line::raw("Reason (the requester reads it in the Denied condition):"));
     lines.push(Line::styled(format!("{reason}▏"), t.selected()));
     lines
