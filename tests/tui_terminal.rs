@@ -2,55 +2,9 @@
 //! --root <tmp>`, keys are sent as a new user would press them, and the
 //! screen is read back with capture-pane. Skipped (and says so) without tmux.
 
-use std::process::Command;
-use std::time::{Duration, Instant};
+mod support;
 
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(command: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("tmux is not installed: the real-terminal test is skipped");
-            return None;
-        }
-        let session = format!("kubelift-test-{}", std::process::id());
-        let status = Command::new("tmux").args(["new-session", "-d", "-s", &session, "-x", "120", "-y", "40", command]).status().unwrap();
-        assert!(status.success(), "tmux new-session");
-        Some(Tmux { session })
-    }
-
-    fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["capture-pane", "-p", "-t", &self.session]).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.session];
-        args.extend_from_slice(keys);
-        assert!(Command::new("tmux").args(&args).status().unwrap().success());
-    }
-
-    /// Waits until the screen shows `text`; fails with the screen as it is.
-    fn wait_for(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let screen = self.screen();
-            if screen.contains(text) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; the screen shows:\n{screen}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
-    }
-}
+use support::tmux::Tmux;
 
 #[test]
 fn init_dry_run_reaches_done_with_the_defaults() {

@@ -205,7 +205,7 @@ pub static BINDINGS: &[Binding] = &[
     Binding { keys: &[k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: &[Form] },
     Binding { keys: &[c('q')], action: Action::Quit, label: "quit", help: "leave kubelift (asks first while phases run)", contexts: &[Welcome, Preflight, Review, Progress, Done, Csr] },
     Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (asks first while phases run)", contexts: SCREENS },
-    Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (writes already sent finish on the server)", contexts: &[Csr, CsrApprove, CsrDeny, CsrFilter] },
+    Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (a write still in flight may or may not reach the server: `kubelift csr list -v` shows which did)", contexts: &[Csr, CsrApprove, CsrDeny, CsrFilter] },
 ];
 
 /// The action a key means in `context`, if any.

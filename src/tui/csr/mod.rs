@@ -308,8 +308,10 @@ fn dialog_key(s: &mut CsrScreen, key: KeyEvent, action: Option<Action>) -> Vec<C
         (Dialog::Approve { targets, force, .. }, Some(Action::Force)) => s.dialog = Some(Dialog::Approve { targets, force: !force, error: None }),
         (d @ Dialog::Approve { .. }, Some(Action::Yes)) | (d @ Dialog::Deny { .. }, Some(Action::Yes)) => return confirm(s, d),
         (Dialog::Deny { targets, reason, error }, _) => {
-            let reason = edit_text(reason, key, action);
-            s.dialog = Some(Dialog::Deny { targets, reason, error });
+            let edited = edit_text(reason.clone(), key, action);
+            // The complaint about an empty reason goes once the reason changes.
+            let error = if edited == reason { error } else { None };
+            s.dialog = Some(Dialog::Deny { targets, reason: edited, error });
         }
         (other, _) => s.dialog = Some(other),
     }

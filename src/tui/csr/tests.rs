@@ -477,7 +477,9 @@ fn csr_screen_deny_reason() {
     cursor_on(&mut s, "csr-00009");
     press(&mut s, KeyCode::Char('d'));
     press(&mut s, KeyCode::Enter);
-    type_text(&mut s, "IP 192.0.2.10 is not node-1's");
+    assert!(s.dialog.as_ref().and_then(Dialog::error).is_some());
+    type_text(&mut s, "IP 192.0.2.2 is not node-1's");
+    assert!(s.dialog.as_ref().and_then(Dialog::error).is_none(), "typing clears the complaint");
     let mut a = on_screen(s);
     snapshot!("csr_deny_reason", a);
 }

@@ -358,7 +358,7 @@ fn approve_lines(targets: &[Target], force: bool, room: Fit, t: &Theme) -> Vec<L
     let failing: Vec<&str> = targets.iter().filter(|x| x.fails()).map(|x| x.name.as_str()).collect();
     let names = fit(&failing.join(", "), 200);
     if !failing.is_empty() && !force {
-        lines.push(Line::styled(format!("✗ {} fail(s) a check and will NOT be approved: {names}. Press F to approve them anyway (force).", failing.len()), t.err()));
+        lines.push(Line::styled(format!("✗ Failing checks, so NOT approved: {names}. Press F to approve anyway (force)."), t.err()));
     } else if force {
         lines.push(Line::styled(format!("⚠ FORCED: {names} will be approved despite failing checks."), t.err()));
     }
