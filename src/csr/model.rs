@@ -190,6 +190,21 @@ impl CsrList {
         }
     }
 
+    /// [`CsrList::apply`] of `Update::CsrApplied` for a request decoded
+    /// elsewhere (off a UI loop); returns its name.
+    pub fn apply_decoded(&mut self, request: Request) -> Vec<String> {
+        let name = request.name.clone();
+        match self.by_name.get(&name).copied() {
+            Some(i) => self.entries[i] = self.entry(request),
+            None => self.insert(request),
+        }
+        self.view = None;
+        if let Some(seen) = &mut self.csr_resync {
+            seen.insert(name.clone());
+        }
+        vec![name]
+    }
+
     /// Adds or replaces one request; returns its name.
     pub fn upsert(&mut self, csr: CertificateSigningRequest) -> String {
         let name = csr.metadata.name.clone().unwrap_or_default();

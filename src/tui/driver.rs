@@ -12,7 +12,7 @@ use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::app::{Cmd, Msg, RunKind};
-use super::csr::{CsrCmd, CsrMsg};
+use super::csr::{CsrCmd, CsrMsg, Feed};
 use super::review::PlannedPhase;
 use crate::cli::args::Global;
 use crate::cli::workflow;
@@ -250,8 +250,10 @@ impl CsrLink {
             *slot.lock().expect("never poisoned") = Some(cluster.clone());
             send(CsrMsg::Connected { kubeconfig: path, server: cluster.server.clone() });
             let mut updates = Box::pin(live::updates(&cluster));
+            let mut feed = Feed::default();
             while let Some(update) = updates.next().await {
-                if !send(CsrMsg::Watch { update: Box::new(update), at: chrono::Utc::now() }) {
+                // Decoding (signature verification) happens here, not on the render loop.
+                if !send(feed.message(update, chrono::Utc::now())) {
                     break;
                 }
             }

@@ -8,6 +8,7 @@
 //! dispatches to them.
 
 mod dialog;
+mod feed;
 mod view;
 
 use std::cell::Cell;
@@ -17,12 +18,14 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
 pub use dialog::{Dialog, Target};
+pub use feed::Feed;
 
 use super::keys::{self, Action, Context};
 use crate::csr::actions::{self, Report};
 use crate::csr::live::Update;
 use crate::csr::model::{CsrList, Filter, Scope, Sort, SortKey};
 use crate::csr::policy::Policy;
+use crate::csr::Request;
 
 /// Rows the list shows before the first frame says how many fit.
 const FIRST_PAGE: usize = 10;
@@ -47,6 +50,8 @@ pub enum CsrMsg {
     ConnectFailed { kubeconfig: Option<PathBuf>, problem: String, fix: String },
     /// One change seen by the watch, stamped with the time it arrived (ages count from it).
     Watch { update: Box<Update>, at: DateTime<Utc> },
+    /// A request the watch applied, already decoded by the driver ([`Feed`]).
+    Decoded { request: Box<Request>, at: DateTime<Utc> },
     /// One request's approval or denial was written (or refused, or failed).
     Written(Box<Report>),
 }
@@ -162,6 +167,10 @@ pub fn update(s: &mut CsrScreen, msg: CsrMsg) -> Vec<CsrCmd> {
             s.link = Link::Failed { problem, kubeconfig, fix };
         }
         CsrMsg::Watch { update, at } => on_watch(s, *update, at),
+        CsrMsg::Decoded { request, at } => {
+            s.now = s.now.max(at);
+            s.list.apply_decoded(*request);
+        }
         CsrMsg::Written(report) => on_written(s, &report),
     }
     vec![]

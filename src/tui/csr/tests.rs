@@ -34,9 +34,11 @@ fn small_fleet() -> &'static (Vec<CertificateSigningRequest>, Vec<NodeFacts>) {
     FLEET.get_or_init(|| fleet(40, 8, now()).unwrap())
 }
 
+/// Watch updates as the driver delivers them: through a [`Feed`], which decodes.
 fn feed(s: &mut CsrScreen, updates: Vec<Update>) {
+    let mut feed = Feed::default();
     for u in updates {
-        update(s, CsrMsg::Watch { update: Box::new(u), at: now() });
+        update(s, feed.message(u, now()));
     }
 }
 
@@ -333,6 +335,31 @@ fn watch_errors_show_until_the_watch_lists_again() {
     assert!(visible_names(&s).is_empty(), "the relist dropped the others, and csr-00003 is decided now");
     press(&mut s, KeyCode::Char('p'));
     assert_eq!(visible_names(&s), ["csr-00003"]);
+}
+
+#[test]
+fn the_feed_decodes_each_object_once_and_forgets_deleted_ones() {
+    let (objects, _) = small_fleet();
+    let mut feed = Feed::default();
+    let decoded = |msg: CsrMsg| match msg {
+        CsrMsg::Decoded { request, .. } => request.decoded.clone(),
+        other => panic!("expected a decoded request, got {other:?}"),
+    };
+    let first = decoded(feed.message(Update::CsrApplied(objects[0].clone()), now()));
+    assert!(first.is_ok());
+    let mut changed = objects[0].clone();
+    changed.metadata.resource_version = Some("2".into());
+    let again = decoded(feed.message(Update::CsrApplied(changed), now()));
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "an update of the same uid is not decoded again");
+    feed.message(Update::CsrApplied(objects[1].clone()), now());
+    assert_eq!(feed.len(), 2);
+    assert!(matches!(feed.message(Update::CsrDeleted("csr-00000".into()), now()), CsrMsg::Watch { .. }));
+    assert_eq!(feed.len(), 1);
+    // A relist that no longer holds csr-00001 drops its decoding at the end.
+    feed.message(Update::CsrRestarted, now());
+    feed.message(Update::CsrApplied(objects[2].clone()), now());
+    feed.message(Update::CsrSynced, now());
+    assert_eq!(feed.len(), 1);
 }
 
 #[test]

@@ -88,7 +88,7 @@ fn fitting(width: u16) -> Vec<&'static Column> {
     let mut used = 0u16;
     let mut kept = vec![];
     for c in by_rank {
-        if used + c.width + 1 <= width || c.rank == 0 {
+        if used + c.width < width || c.rank == 0 {
             used += c.width + 1;
             kept.push(c.title);
         }
