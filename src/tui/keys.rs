@@ -174,17 +174,17 @@ pub static BINDINGS: &[Binding] = &[
     Binding { keys: &[c('c')], action: Action::CopyWorker, label: "copy join", help: "copy the worker join command to the clipboard (OSC 52)", contexts: &[Done] },
     Binding { keys: &[c('p')], action: Action::CopyControlPlane, label: "copy cp join", help: "copy the control-plane join command to the clipboard (OSC 52)", contexts: &[Done] },
     Binding { keys: &[c('a')], action: Action::OpenCsr, label: "approve certs", help: "approve node certificate requests (the CSR screen)", contexts: &[Done] },
-    Binding { keys: &[c('a')], action: Action::Approve, label: "approve", help: "approve the selected requests, else the one under the cursor (asks first; a failing one needs F in the dialog)", contexts: &[Csr] },
-    Binding { keys: &[c('d')], action: Action::Deny, label: "deny", help: "deny the selected requests, else the one under the cursor (asks for a reason)", contexts: &[Csr] },
-    Binding { keys: &[c(' ')], action: Action::ToggleSelect, label: "select", help: "select or unselect the request under the cursor", contexts: &[Csr] },
-    Binding { keys: &[c('A')], action: Action::SelectPassing, label: "all passing", help: "select every shown pending request that passes every check", contexts: &[Csr] },
+    Binding { keys: &[c('a')], action: Action::Approve, label: "approve", help: "approve the selection, else this request (asks first)", contexts: &[Csr] },
+    Binding { keys: &[c('d')], action: Action::Deny, label: "deny", help: "deny the selection, else this request (asks a reason)", contexts: &[Csr] },
+    Binding { keys: &[c(' ')], action: Action::ToggleSelect, label: "select", help: "select or unselect this request, then move down", contexts: &[Csr] },
+    Binding { keys: &[c('A')], action: Action::SelectPassing, label: "all passing", help: "select every shown pending request that passes", contexts: &[Csr] },
     Binding { keys: &[c('x')], action: Action::ClearSelection, label: "", help: "clear the selection", contexts: &[Csr] },
-    Binding { keys: &[c('/')], action: Action::TextFilter, label: "filter", help: "filter by text: name, requestor, CN or a SAN", contexts: &[Csr] },
-    Binding { keys: &[c('p')], action: Action::ToggleScope, label: "pending/all", help: "show pending requests only, or all of them", contexts: &[Csr] },
-    Binding { keys: &[c('s')], action: Action::CycleSigner, label: "", help: "show one signer's requests, the next signer, then all signers", contexts: &[Csr] },
-    Binding { keys: &[c('o')], action: Action::CycleSort, label: "", help: "sort by the next column: age, name, signer, requestor, verdict, condition", contexts: &[Csr] },
+    Binding { keys: &[c('/')], action: Action::TextFilter, label: "filter", help: "filter by name, requestor, CN or SAN (Esc clears)", contexts: &[Csr] },
+    Binding { keys: &[c('p')], action: Action::ToggleScope, label: "pending/all", help: "pending requests only, or all", contexts: &[Csr] },
+    Binding { keys: &[c('s')], action: Action::CycleSigner, label: "", help: "one signer's requests, the next signer, then all", contexts: &[Csr] },
+    Binding { keys: &[c('o')], action: Action::CycleSort, label: "", help: "sort by the next column (age, name, …, condition)", contexts: &[Csr] },
     Binding { keys: &[c('r')], action: Action::ReverseSort, label: "", help: "reverse the sort", contexts: &[Csr] },
-    Binding { keys: &[k(KeyCode::Enter)], action: Action::Details, label: "", help: "show or hide the details of the request under the cursor", contexts: &[Csr] },
+    Binding { keys: &[k(KeyCode::Enter)], action: Action::Details, label: "", help: "show or hide the detail pane", contexts: &[Csr] },
     Binding { keys: &[c('y'), k(KeyCode::Enter)], action: Action::Yes, label: "approve", help: "approve the requests listed (failing ones only when forced)", contexts: &[CsrApprove] },
     Binding { keys: &[c('F')], action: Action::Force, label: "force", help: "also approve the failing requests the dialog names (press again to undo)", contexts: &[CsrApprove] },
     Binding { keys: &[c('n'), k(KeyCode::Esc)], action: Action::No, label: "cancel", help: "close without writing anything", contexts: &[CsrApprove] },
@@ -200,12 +200,12 @@ pub static BINDINGS: &[Binding] = &[
     Binding { keys: &[k(KeyCode::Esc), c('?'), c('q')], action: Action::Back, label: "close", help: "close the help", contexts: &[Help] },
     Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "cancel", help: "cancel without answering", contexts: &[Choose, Input] },
     Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "back", help: "back to the previous screen", contexts: SCREENS },
-    Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "", help: "back to the screen that opened this one (leaves kubelift after `kubelift csr`)", contexts: &[Csr] },
+    Binding { keys: &[k(KeyCode::Esc)], action: Action::Back, label: "", help: "back, or leave kubelift when opened by `kubelift csr`", contexts: &[Csr] },
     Binding { keys: &[c('?'), k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: &[Welcome, Preflight, Review, Progress, Done, Csr] },
     Binding { keys: &[k(KeyCode::F(1))], action: Action::Help, label: "help", help: "list every key of this screen", contexts: &[Form] },
     Binding { keys: &[c('q')], action: Action::Quit, label: "quit", help: "leave kubelift (asks first while phases run)", contexts: &[Welcome, Preflight, Review, Progress, Done, Csr] },
     Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (asks first while phases run)", contexts: SCREENS },
-    Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (a write still in flight may or may not reach the server: `kubelift csr list -v` shows which did)", contexts: &[Csr, CsrApprove, CsrDeny, CsrFilter] },
+    Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (writes in flight may not all land)", contexts: &[Csr, CsrApprove, CsrDeny, CsrFilter] },
 ];
 
 /// The action a key means in `context`, if any.
@@ -249,6 +249,14 @@ mod tests {
     use super::*;
 
     const ALL: [Context; 15] = [Welcome, Preflight, Form, Review, Progress, Done, Confirm, Choose, Input, Notice, Help, Csr, CsrApprove, CsrDeny, CsrFilter];
+
+    #[test]
+    fn csr_help_fits_one_line_each_in_the_overlay() {
+        // The `?` overlay is 72 columns: 16 for the keys, 54 for the text, no scrolling.
+        for b in bindings(Csr) {
+            assert!(b.help.chars().count() <= 54, "{:?}: {:?} wraps in the help overlay", b.action, b.help);
+        }
+    }
 
     #[test]
     fn text_contexts_bind_no_printable_key() {

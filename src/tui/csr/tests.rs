@@ -524,3 +524,22 @@ fn csr_screen_connection_failure_and_dry_run() {
     let mut a = on_screen(CsrScreen::without_cluster("This was a dry run: no cluster was created. Install without --dry-run, then press a here again."));
     snapshot!("csr_no_cluster", a);
 }
+
+#[test]
+fn csr_screen_help_lists_its_keys() {
+    let mut a = on_screen(screen());
+    app_key(&mut a, KeyCode::Char('?'));
+    snapshot!("csr_help", a);
+}
+
+#[test]
+fn tiny_terminals_draw_without_panicking() {
+    let mut a = on_screen(screen());
+    for size in [(1, 1), (10, 3), (20, 6), (40, 10), (60, 14)] {
+        render(&mut a, size.0, size.1);
+    }
+    press(&mut a.csr, KeyCode::Char('a'));
+    for size in [(1, 1), (10, 3), (20, 6), (40, 10)] {
+        render(&mut a, size.0, size.1);
+    }
+}
