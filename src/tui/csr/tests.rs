@@ -12,6 +12,8 @@ use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
 use super::*;
+use crate::csr::model::SortKey;
+use crate::tui::keys::{self, Action, Context};
 use crate::cli::args::JoinArgs;
 use crate::config::{HostDefaults, InitSettings};
 use crate::csr::actions::{Kind, Outcome};

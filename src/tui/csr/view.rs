@@ -1,20 +1,17 @@
 //! Draws the CSR screen from its state: a summary line, the list (only the
-//! visible rows are built), the detail pane of the request under the cursor,
-//! a status line, and the approve or deny dialog on top.
+//! visible rows are built), the detail pane of the request under the cursor
+//! and a status line; dialog_view.rs draws the dialogs on top.
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell as TableCell, Clear, Paragraph, Row as TableRow, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Cell as TableCell, Paragraph, Row as TableRow, Table, Wrap};
 use ratatui::Frame;
 
-use super::dialog::{Dialog, Target};
 use super::{CsrScreen, Link};
 use crate::csr::model::{Entry, Row, Scope, SortKey};
 use crate::csr::{Level, State};
-use crate::tui::keys;
 use crate::tui::theme::Theme;
-use crate::tui::view::centered;
 
 /// A list column: its header, width, and rank (lower ranks stay on narrow terminals).
 struct Column {
@@ -60,7 +57,7 @@ fn signer_label(signer: &str) -> &str {
     }
 }
 
-fn mark(level: Level) -> &'static str {
+pub(super) fn mark(level: Level) -> &'static str {
     match level {
         Level::Pass => "✓",
         Level::Warn => "!",
@@ -73,7 +70,7 @@ fn verdict_text(level: Level) -> String {
     format!("{} {}", mark(level), level.label())
 }
 
-fn level_style(level: Level, t: &Theme) -> Style {
+pub(super) fn level_style(level: Level, t: &Theme) -> Style {
     match level {
         Level::Pass => t.ok(),
         Level::Warn => t.warn(),
@@ -97,7 +94,7 @@ fn fitting(width: u16) -> Vec<&'static Column> {
 }
 
 /// `text` cut to `width` characters, with `…` when cut.
-fn fit(text: &str, width: usize) -> String {
+pub(super) fn fit(text: &str, width: usize) -> String {
     if text.chars().count() <= width {
         return text.to_string();
     }
@@ -218,39 +215,8 @@ impl CsrScreen {
             _ => Line::raw(""),
         }
     }
-
-    fn render_dialog(&self, frame: &mut Frame, dialog: &Dialog, t: &Theme) {
-        let screen = frame.area();
-        let width = screen.width.saturating_sub(4).min(96);
-        let fit_to = Fit { rows: screen.height.saturating_sub(10) as usize, width: width.saturating_sub(2) as usize };
-        let (title, lines) = match dialog {
-            Dialog::Approve { targets, force, .. } => (format!(" Approve {}? ", count(targets.len())), approve_lines(targets, *force, fit_to, t)),
-            Dialog::Deny { targets, reason, .. } => (format!(" Deny {}? ", count(targets.len())), deny_lines(targets, reason, fit_to, t)),
-        };
-        let mut lines = lines;
-        if self.dry_run {
-            lines.push(Line::styled("Dry run: the API server checks the write without storing it.", t.dim()));
-        }
-        if let Some(e) = dialog.error() {
-            lines.push(Line::styled(format!("✗ {e}"), t.err()));
-        }
-        let inner = width.saturating_sub(2).max(1) as usize;
-        let height: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-        let area = centered(screen, width, height as u16 + 2);
-        frame.render_widget(Clear, area);
-        let hints: Vec<String> = keys::footer(self.context(), |a| self.enabled(a)).into_iter().map(|(k, l)| format!("{k} {l}")).collect();
-        let block = Block::default().borders(Borders::ALL).title(title).title_bottom(Line::from(format!(" {} ", hints.join("  "))));
-        frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
-    }
 }
 
-fn count(n: usize) -> String {
-    if n == 1 {
-        "1 certificate request".into()
-    } else {
-        format!("{n} certificate requests")
-    }
-}
 
 fn sort_name(key: SortKey) -> &'static str {
     match key {
@@ -323,52 +289,5 @@ fn check_lines(e: &Entry, width: usize, t: &Theme) -> Vec<Line<'static>> {
     for c in v.problems().into_iter().chain(passes) {
         lines.push(Line::styled(fit(&format!("{} {}: {}", mark(c.level), c.id, c.detail), width), level_style(c.level, t)));
     }
-    lines
-}
-
-/// The room a dialog has for its list of requests.
-#[derive(Clone, Copy)]
-struct Fit {
-    rows: usize,
-    width: usize,
-}
-
-/// One line per target (cut to the width), up to `room` rows, then how many more.
-fn target_lines(targets: &[Target], room: Fit, t: &Theme, with_verdict: bool) -> Vec<Line<'static>> {
-    let shown = if targets.len() > room.rows { room.rows.saturating_sub(1).max(1) } else { targets.len() };
-    let mut lines: Vec<Line> = targets
-        .iter()
-        .take(shown)
-        .map(|x| {
-            let text = if with_verdict { format!("  {} {}  {}  {}", mark(x.level), x.name, x.requestor, x.summary) } else { format!("  {}  {}", x.name, x.requestor) };
-            Line::styled(fit(&text, room.width), if with_verdict { level_style(x.level, t) } else { Style::new() })
-        })
-        .collect();
-    if targets.len() > shown {
-        let rest = &targets[shown..];
-        let n = |l: Level| rest.iter().filter(|x| x.level == l).count();
-        lines.push(Line::raw(format!("  … and {} more ({} pass, {} warn, {} fail)", rest.len(), n(Level::Pass), n(Level::Warn), n(Level::Fail))));
-    }
-    lines
-}
-
-fn approve_lines(targets: &[Target], force: bool, room: Fit, t: &Theme) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::raw("kubelift writes an Approved condition on each; kube-controller-manager then signs the certificate.")];
-    lines.extend(target_lines(targets, Fit { rows: room.rows.saturating_sub(4).max(2), ..room }, t, true));
-    let failing: Vec<&str> = targets.iter().filter(|x| x.fails()).map(|x| x.name.as_str()).collect();
-    let names = fit(&failing.join(", "), 200);
-    if !failing.is_empty() && !force {
-        lines.push(Line::styled(format!("✗ Failing checks, so NOT approved: {names}. Press F to approve anyway (force)."), t.err()));
-    } else if force {
-        lines.push(Line::styled(format!("⚠ FORCED: {names} will be approved despite failing checks."), t.err()));
-    }
-    lines
-}
-
-fn deny_lines(targets: &[Target], reason: &str, room: Fit, t: &Theme) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::raw("kubelift writes a Denied condition on each; a denied request is never signed.")];
-    lines.extend(target_lines(targets, Fit { rows: room.rows.saturating_sub(5).max(2), ..room }, t, false));
-    lines.push(Line::raw("Reason (the requester reads it in the Denied condition):"));
-    lines.push(Line::styled(format!("{reason}▏"), t.selected()));
     lines
 }
