@@ -213,6 +213,11 @@ impl App {
         self.progress.running || self.preflight.running
     }
 
+    /// Something on screen moves with time: running phases' timers, or the CSR list's ages.
+    pub fn ticking(&self) -> bool {
+        self.busy() || self.screen == Screen::Csr
+    }
+
     fn ignored(&self) -> Vec<String> {
         self.preflight.ignored.iter().cloned().collect()
     }

@@ -56,6 +56,8 @@ pub enum CsrMsg {
     Decoded { request: Box<Request>, at: DateTime<Utc> },
     /// One request's approval or denial was written (or refused, or failed).
     Written(Box<Report>),
+    /// The wall clock, each second while the screen is open: the AGE column moves.
+    Clock(DateTime<Utc>),
 }
 
 /// I/O for the driver.
@@ -174,6 +176,7 @@ pub fn update(s: &mut CsrScreen, msg: CsrMsg) -> Vec<CsrCmd> {
             s.list.apply_decoded(*request);
         }
         CsrMsg::Written(report) => on_written(s, &report),
+        CsrMsg::Clock(at) => s.now = s.now.max(at),
     }
     vec![]
 }

@@ -365,6 +365,16 @@ fn the_feed_decodes_each_object_once_and_forgets_deleted_ones() {
 }
 
 #[test]
+fn the_clock_moves_the_ages() {
+    let mut s = screen();
+    assert_eq!(s.list.window(0, 1, s.now)[0].age, "5s");
+    update(&mut s, CsrMsg::Clock(now() + chrono::TimeDelta::minutes(10)));
+    assert_eq!(s.list.window(0, 1, s.now)[0].age, "10m");
+    update(&mut s, CsrMsg::Clock(now()));
+    assert_eq!(s.list.window(0, 1, s.now)[0].age, "10m", "a clock never goes back");
+}
+
+#[test]
 fn keys_before_the_first_listing_do_nothing() {
     let mut s = CsrScreen::new(Policy::default(), false);
     for code in [KeyCode::Char('a'), KeyCode::Char('d'), KeyCode::Char(' '), KeyCode::Char('A')] {
