@@ -396,7 +396,10 @@ fn csr_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Cmd> {
         Some(Action::Help) => app.modal = Some(Modal::Help),
         Some(Action::Quit) => app.quit = true,
         Some(Action::Back) => match app.csr_back {
-            Some(screen) => app.screen = screen,
+            Some(screen) => {
+                app.screen = screen;
+                return vec![Cmd::Csr(CsrCmd::Stop)];
+            }
             None => app.quit = true,
         },
         _ => return csr::on_key(&mut app.csr, key, action).into_iter().map(Cmd::Csr).collect(),

@@ -132,6 +132,7 @@ impl Driver {
             Cmd::Answer(answer) => self.decider.answer(answer),
             Cmd::Csr(CsrCmd::Connect { kubeconfig, root }) => self.csr.connect(kubeconfig, root),
             Cmd::Csr(CsrCmd::Write { actions, dry_run }) => self.csr.write(actions, dry_run),
+            Cmd::Csr(CsrCmd::Stop) => self.csr.stop(),
             Cmd::Copy(text) => return Some(super::clipboard::osc52(&text)),
         }
         None
@@ -260,6 +261,12 @@ impl CsrLink {
         });
         if let Some(previous) = self.watch.lock().expect("never poisoned").replace(task.abort_handle()) {
             previous.abort();
+        }
+    }
+
+    fn stop(&self) {
+        if let Some(watch) = self.watch.lock().expect("never poisoned").take() {
+            watch.abort();
         }
     }
 

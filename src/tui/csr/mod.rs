@@ -68,6 +68,8 @@ pub enum CsrCmd {
     Connect { kubeconfig: Option<PathBuf>, root: PathBuf },
     /// Write these approvals or denials, concurrently.
     Write { actions: Vec<actions::Action>, dry_run: bool },
+    /// The screen was left: stop the watch (writes in flight finish).
+    Stop,
 }
 
 /// How the writes sent so far went.

@@ -405,8 +405,9 @@ fn welcome_opens_the_screen_on_this_machines_cluster_and_esc_comes_back() {
     assert!(app_key(&mut a, KeyCode::Char('?')).is_empty());
     assert!(a.modal.is_some(), "? opens the help");
     app_key(&mut a, KeyCode::Esc);
-    app_key(&mut a, KeyCode::Esc);
+    let cmds = app_key(&mut a, KeyCode::Esc);
     assert_eq!(a.screen, Screen::Welcome);
+    assert!(matches!(cmds.as_slice(), [Cmd::Csr(CsrCmd::Stop)]), "leaving stops the watch");
     assert!(!a.quit);
 }
 
