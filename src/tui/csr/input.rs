@@ -16,16 +16,19 @@ pub fn on_key(s: &mut CsrScreen, key: KeyEvent, action: Option<Action>) -> Vec<C
             filter_key(s, key, action);
             vec![]
         }
-        _ => match action.filter(|a| s.enabled(*a)) {
-            Some(a) => list_action(s, a),
-            None => vec![],
-        },
+        _ => {
+            if let Some(a) = action.filter(|a| s.enabled(*a)) {
+                list_action(s, a);
+            }
+            vec![]
+        }
     };
     s.list.refresh();
     cmds
 }
 
-fn list_action(s: &mut CsrScreen, action: Action) -> Vec<CsrCmd> {
+/// Only the dialogs write, so the list's own keys return no command.
+fn list_action(s: &mut CsrScreen, action: Action) {
     s.note = None;
     let page = s.page.get().max(1) as isize;
     match action {
@@ -54,7 +57,6 @@ fn list_action(s: &mut CsrScreen, action: Action) -> Vec<CsrCmd> {
         Action::Deny => open_dialog(s, false),
         _ => {}
     }
-    vec![]
 }
 
 fn toggle_current(s: &mut CsrScreen) {
