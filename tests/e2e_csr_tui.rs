@@ -3,7 +3,8 @@
 //! <host root>` in tmux (a real terminal). Keys find the request with the text
 //! filter, approve it through the dialog, and the test checks the screen, the
 //! Approved condition kubectl reads, and the certificate the real
-//! kube-controller-manager signs. A failing request next to it stays pending.
+//! kube-controller-manager signs. A failing request next to it stays pending
+//! until it is denied through the deny dialog, with the reason typed there.
 
 mod support;
 
@@ -77,6 +78,21 @@ fn csr_screen_approves_a_request_that_the_controller_manager_signs() {
     t.keys(&["p"]);
     let issued = t.wait_for("Approved,Issued");
     assert!(issued.contains("tui-valid"), "{issued}");
+
+    // Deny the failing one with a reason typed in the dialog.
+    t.keys(&["p", "/", "C-u"]);
+    t.keys(&["-l", "tui-foreign"]);
+    t.keys(&["Enter", "d"]);
+    t.wait_for("Deny 1 certificate request?");
+    t.keys(&["Enter"]);
+    t.wait_for("a reason is required");
+    t.keys(&["-l", "IP not on Node cp1"]);
+    t.keys(&["Enter"]);
+    t.wait_for("1 denied, 0 failed");
+    assert_eq!(conditions(&host, "tui-foreign-ip"), [("Denied".to_string(), "KubeliftDeny".to_string())]);
+    let denied = host.kubectl_json(&["get", "csr", "tui-foreign-ip"]);
+    assert_eq!(denied["status"]["conditions"][0]["message"], "IP not on Node cp1");
+
     t.keys(&["q"]);
     let end = t.wait_for("kubelift-exit-");
     assert!(end.contains("kubelift-exit-0"), "{end}");
