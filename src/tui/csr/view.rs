@@ -138,7 +138,8 @@ impl CsrScreen {
             let cursor = if self.typing_filter { "▏" } else { "" };
             spans.push(Span::styled(format!(" · /{}{cursor}", f.text), t.accent()));
         }
-        spans.push(Span::raw(format!(" · {}/{} shown · {} pending pass · {} selected", counts.visible, counts.total, counts.pending_passing, counts.selected)));
+        // The selection first: it is what `a` and `d` act on; a narrow terminal cuts the end.
+        spans.push(Span::raw(format!(" · {} selected · {}/{} shown · {} pending pass", counts.selected, counts.visible, counts.total, counts.pending_passing)));
         Line::from(spans)
     }
 
