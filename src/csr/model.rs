@@ -372,6 +372,17 @@ impl CsrList {
         self.cursor = 0;
     }
 
+    /// Where a request stands in the visible order, if it is shown.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let i = *self.by_name.get(name)?;
+        self.order().iter().position(|k| *k == i)
+    }
+
+    /// Puts the cursor on row `row`, clamped to the visible list.
+    pub fn set_cursor(&mut self, row: usize) {
+        self.cursor = row.min(self.visible_len().saturating_sub(1));
+    }
+
     /// `needle`: the filter text, lower-cased once per view.
     fn matches(&self, e: &Entry, needle: &str) -> bool {
         let f = &self.filter;

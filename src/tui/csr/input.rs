@@ -24,6 +24,8 @@ pub fn on_key(s: &mut CsrScreen, key: KeyEvent, action: Option<Action>) -> Vec<C
         }
     };
     s.list.refresh();
+    // A key moves the cursor on purpose: it now marks the request to keep.
+    s.anchor = s.list.at_cursor().map(|e| e.request.name.clone());
     cmds
 }
 

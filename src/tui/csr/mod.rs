@@ -102,6 +102,10 @@ pub struct CsrScreen {
     pub now: DateTime<Utc>,
     /// Writes are sent with dryRun=All (`--dry-run`).
     pub dry_run: bool,
+    /// The request the cursor was on at the last frame: when the watch adds
+    /// or removes rows above it, the cursor stays on that request, not on its
+    /// old row (which would now hold another request).
+    pub anchor: Option<String>,
     /// List rows the last frame had room for (PgUp/PgDn move by it). Written
     /// by the drawing code, as ratatui's own list state is.
     pub page: Cell<usize>,
@@ -121,6 +125,7 @@ impl CsrScreen {
             writes: Writes::default(),
             now: DateTime::<Utc>::UNIX_EPOCH,
             dry_run,
+            anchor: None,
             page: Cell::new(FIRST_PAGE),
         }
     }
@@ -162,6 +167,10 @@ impl CsrScreen {
     /// frame, not once per update of a burst.
     pub fn prepare(&mut self) {
         self.list.refresh();
+        if let Some(row) = self.anchor.as_deref().and_then(|name| self.list.position(name)) {
+            self.list.set_cursor(row);
+        }
+        self.anchor = self.list.at_cursor().map(|e| e.request.name.clone());
     }
 }
 

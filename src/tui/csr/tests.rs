@@ -365,6 +365,26 @@ fn the_feed_decodes_each_object_once_and_forgets_deleted_ones() {
 }
 
 #[test]
+fn the_cursor_stays_on_its_request_when_newer_ones_arrive_above() {
+    let (objects, nodes) = small_fleet();
+    let mut s = live(&objects[5..], nodes);
+    cursor_on(&mut s, "csr-00007");
+    let row = s.list.cursor();
+    // Newer requests (csr-00000..4) arrive: sorted by age, they go above.
+    let mut feed = Feed::default();
+    for o in &objects[..5] {
+        update(&mut s, feed.message(Update::CsrApplied(o.clone()), now()));
+    }
+    s.prepare();
+    assert_eq!(current(&s), "csr-00007");
+    assert_eq!(s.list.cursor(), row + 5);
+    // When it goes, the cursor keeps its row.
+    update(&mut s, feed.message(Update::CsrDeleted("csr-00007".into()), now()));
+    s.prepare();
+    assert_eq!(s.list.cursor(), row + 5);
+}
+
+#[test]
 fn the_clock_moves_the_ages() {
     let mut s = screen();
     assert_eq!(s.list.window(0, 1, s.now)[0].age, "5s");
