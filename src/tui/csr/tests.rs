@@ -576,3 +576,20 @@ fn tiny_terminals_draw_without_panicking() {
         render(&mut a, size.0, size.1);
     }
 }
+
+#[test]
+fn a_request_that_does_not_decode_is_shown_failing_with_why() {
+    let (objects, nodes) = small_fleet();
+    let mut garbage = objects[0].clone();
+    garbage.metadata.name = Some("csr-garbage".into());
+    garbage.metadata.uid = Some("uid-garbage".into());
+    garbage.spec.request = k8s_openapi::ByteString(b"-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n-----END CERTIFICATE REQUEST-----\n".to_vec());
+    let mut s = live(&[garbage], nodes);
+    assert_eq!(s.list.at_cursor().unwrap().verdict.level, Level::Fail);
+    press(&mut s, KeyCode::Char('a'));
+    assert!(press(&mut s, KeyCode::Char('y')).is_empty(), "never approved without force");
+    press(&mut s, KeyCode::Esc);
+    let mut a = on_screen(s);
+    let text = render(&mut a, 120, 40);
+    assert!(text.contains("does not decode"), "{text}");
+}
