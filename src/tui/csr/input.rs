@@ -90,7 +90,7 @@ fn cycle_signer(s: &mut CsrScreen) {
     set_filter(s, Filter { signer: next, ..s.list.filter().clone() });
 }
 
-pub fn next_sort_key(key: SortKey) -> SortKey {
+fn next_sort_key(key: SortKey) -> SortKey {
     match key {
         SortKey::Age => SortKey::Name,
         SortKey::Name => SortKey::Signer,

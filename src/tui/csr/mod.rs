@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 
 pub use dialog::{Dialog, Target};
 pub use feed::Feed;
-pub use input::{next_sort_key, on_key};
+pub use input::on_key;
 
 use super::keys::{Action, Context};
 use crate::csr::actions::{self, Report};
@@ -155,7 +155,6 @@ impl CsrScreen {
     /// Whether an action does something now (the footer shows only those).
     pub fn enabled(&self, action: Action) -> bool {
         match action {
-            Action::Approve | Action::Deny | Action::ToggleSelect | Action::SelectPassing | Action::Details => self.synced,
             Action::Force => matches!(&self.dialog, Some(Dialog::Approve { targets, .. }) if targets.iter().any(Target::fails)),
             Action::Help | Action::Quit | Action::Back => true,
             // Nothing to move, filter or sort before the first listing.
