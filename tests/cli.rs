@@ -211,12 +211,15 @@ fn flags_override_the_file() {
 }
 
 #[test]
-fn commands_not_built_yet_exit_64() {
-    // join, reset, token, certs and csr's headless commands are built: they must never run here
-    // against the machine's own root. The bare `csr` screen is not built yet.
-    for args in [vec!["csr"]] {
-        kubelift().args(&args).assert().code(64).stderr(predicates::str::contains("not available yet"));
+fn csr_alone_without_a_terminal_is_a_usage_error_naming_the_subcommands() {
+    // At a terminal `kubelift csr` opens the screen; here (no terminal) it must
+    // say which subcommands work headless, and touch nothing.
+    let out = kubelift().args(["csr", "--non-interactive"]).assert().code(2).get_output().stderr.clone();
+    let text = String::from_utf8_lossy(&out);
+    for word in ["list", "approve", "deny", "watch", "terminal"] {
+        assert!(text.contains(word), "{word} missing from: {text}");
     }
+    kubelift().arg("csr").assert().code(2);
 }
 
 #[test]

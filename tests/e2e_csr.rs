@@ -12,10 +12,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use kubelift::csr::request::{build, RequestSpec};
-use kubelift::pki::{generate_key, KeyAlgorithm};
-use support::e2e::{self, TestHost};
+use support::e2e::{self, create_serving_csr, init, set_node_addresses, TestHost};
 
 const KUBELIFT: &str = env!("CARGO_BIN_EXE_kubelift");
 
@@ -23,51 +20,11 @@ fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
-fn init(host: &TestHost) {
-    std::fs::write(host.path("/kubeadm.yaml"), e2e::reference_config(host)).unwrap();
-    let out = host
-        .command(KUBELIFT)
-        .args(["init", "--non-interactive", "--root"])
-        .arg(host.root.path())
-        .arg("--config")
-        .arg(host.path("/kubeadm.yaml"))
-        .args(["--skip-phases", "preflight"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "init failed:\n{}\n{}", text(&out), host.logs());
-    host.wait_ready(Duration::from_secs(30));
-}
-
 /// `kubelift csr ...` from the test machine, with the host's admin.conf found under --root.
 fn csr(host: &TestHost, args: &[&str]) -> Output {
     Command::new(KUBELIFT).args(["csr"]).args(args).arg("--root").arg(host.root.path()).output().unwrap()
 }
 
-
-/// Creates a kubelet-serving CSR as the identity of `kubeconfig`.
-fn create_serving_csr(host: &TestHost, kubeconfig: &str, name: &str, node: &str, dns: &[&str], ips: &[IpAddr]) {
-    let pem = build(&RequestSpec::kubelet_serving(node, dns, ips), &generate_key(KeyAlgorithm::EcdsaP256).unwrap()).unwrap();
-    let manifest = serde_json::json!({
-        "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
-        "metadata": { "name": name },
-        "spec": { "request": base64::engine::general_purpose::STANDARD.encode(pem), "signerName": "kubernetes.io/kubelet-serving",
-                  "usages": ["digital signature", "key encipherment", "server auth"] } });
-    let file = host.path(&format!("/{name}.json"));
-    std::fs::write(&file, manifest.to_string()).unwrap();
-    let out = host.kubectl(kubeconfig, &["create", "-f", file.to_str().unwrap()]);
-    assert!(out.status.success(), "create {name} as {kubeconfig}: {}", text(&out));
-}
-
-/// Writes the Node's addresses as its kubelet would. The stand-in tries this
-/// with kubelet.conf, which kubectl v1.32 cannot do against a v1.24 API server
-/// (its --subresource=status patch first GETs nodes/status, which the Node
-/// authorizer of v1.24 does not allow), so admin.conf writes them here.
-fn set_node_addresses(host: &TestHost) {
-    let status = serde_json::json!({ "status": { "addresses": [
-        { "type": "InternalIP", "address": host.address.to_string() }, { "type": "Hostname", "address": host.name } ] } });
-    let out = host.kubectl("/etc/kubernetes/admin.conf", &["patch", "node", &host.name, "--subresource=status", "--type=merge", "-p", &status.to_string()]);
-    assert!(out.status.success(), "set the addresses of Node {}: {}", host.name, text(&out));
-}
 
 fn verdicts(host: &TestHost) -> serde_json::Value {
     let out = csr(host, &["list", "-o", "json"]);

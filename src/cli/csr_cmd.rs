@@ -28,9 +28,18 @@ const LIST_SCHEMA: &str = "kubelift.csr/v1";
 /// How long API calls are retried when the server is briefly unavailable.
 const PATIENCE: Duration = Duration::from_secs(30);
 
+/// `kubelift csr` alone at a terminal: the CSR screen, with the same
+/// kubeconfig search and check settings as the subcommands.
+pub fn screen(g: &Global, args: &CsrArgs, log_file: Option<&Path>) -> u8 {
+    match check_policy(args) {
+        Ok(checks) => crate::tui::csr(g, args.kubeconfig.clone(), checks, log_file),
+        Err(e) => invalid(&e),
+    }
+}
+
 pub fn run(g: &Global, args: &CsrArgs) -> u8 {
     let Some(action) = &args.action else {
-        return super::not_available("the CSR screen of `kubelift csr`", "`kubelift csr list`, `approve`, `deny` and `watch` work headless");
+        return invalid("`kubelift csr` needs a subcommand here: list, approve, deny or watch (the screen opens only at a terminal, without --non-interactive or --output json)\n  hint: `kubelift csr list --pending` shows what waits; `kubelift csr --help` lists every flag");
     };
     let checks = match check_policy(args) {
         Ok(p) => p,
@@ -71,16 +80,20 @@ fn invalid(message: &str) -> u8 {
 
 fn api_failure(e: &ClusterError, kubeconfig: Option<&Path>) -> u8 {
     eprintln!("error: {e}");
-    let hint = match (e.class, kubeconfig) {
-        (ErrorClass::Other, Some(k)) => format!("kubelift could not use {}: check that it exists and is readable (admin.conf is root's, mode 0600), or give another with --kubeconfig", k.display()),
-        _ => e.hint(),
-    };
-    eprintln!("  hint: {hint}");
+    eprintln!("  hint: {}", kubeconfig_fix(e, kubeconfig));
     exit::PHASE_FAILED
 }
 
+/// What to do about a failure to use the cluster (the CLI's hint, the screen's fix).
+pub(crate) fn kubeconfig_fix(e: &ClusterError, kubeconfig: Option<&Path>) -> String {
+    match (e.class, kubeconfig) {
+        (ErrorClass::Other, Some(k)) => format!("kubelift could not use {}: check that it exists and is readable (admin.conf is root's, mode 0600), or give another with --kubeconfig", k.display()),
+        _ => e.hint(),
+    }
+}
+
 /// --kubeconfig, else admin.conf under --root, else the first file $KUBECONFIG names.
-fn kubeconfig_path(root: &Path, flag: Option<&Path>) -> Result<PathBuf, String> {
+pub(crate) fn kubeconfig_path(root: &Path, flag: Option<&Path>) -> Result<PathBuf, String> {
     if let Some(p) = flag {
         return Ok(p.to_path_buf());
     }

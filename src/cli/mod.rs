@@ -3,7 +3,7 @@
 pub mod args;
 mod certs_cmd;
 mod config_cmd;
-mod csr_cmd;
+pub(crate) mod csr_cmd;
 pub(crate) mod logging;
 mod preflight_cmd;
 pub(crate) mod reset_cmd;
@@ -50,6 +50,7 @@ fn dispatch(cli: Cli, tui: bool, logs: &logging::Logs) -> u8 {
         Command::Token(c) => token_cmd::run(g, c),
         Command::Certs(c) => certs_cmd::run(g, c),
         Command::Kubeconfig(c) => certs_cmd::kubeconfig(g, c),
+        Command::Csr(args) if tui => csr_cmd::screen(g, &args, logs.path.as_deref()),
         Command::Csr(args) => csr_cmd::run(g, &args),
         Command::Preflight(args) => preflight_cmd::run(g, &args),
     }
@@ -61,6 +62,7 @@ fn has_tui(command: &Command) -> bool {
     match command {
         Command::Init(_) | Command::Join(_) => true,
         Command::Reset(args) => !args.force,
+        Command::Csr(args) => args.action.is_none(),
         _ => false,
     }
 }
@@ -68,12 +70,6 @@ fn has_tui(command: &Command) -> bool {
 /// The TUI opens only for a person at a terminal who did not ask for JSON.
 pub fn wants_tui(g: &Global) -> bool {
     !g.non_interactive && g.output == Output::Text && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
-}
-
-/// Says plainly that a command is not built, and exits 64: never a fake success.
-fn not_available(what: &str, meanwhile: &str) -> u8 {
-    eprintln!("kubelift: {what} is not available yet in this version ({}).\n  meanwhile: {meanwhile}", env!("CARGO_PKG_VERSION"));
-    exit::NOT_AVAILABLE
 }
 
 fn version(g: &Global) -> u8 {

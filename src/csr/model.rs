@@ -4,6 +4,7 @@
 //! again only after a change; [`CsrList::rows`] builds display rows for the
 //! visible slice alone, so a list of thousands costs a frame only what it shows.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -189,6 +190,21 @@ impl CsrList {
         }
     }
 
+    /// [`CsrList::apply`] of `Update::CsrApplied` for a request decoded
+    /// elsewhere (off a UI loop); returns its name.
+    pub fn apply_decoded(&mut self, request: Request) -> Vec<String> {
+        let name = request.name.clone();
+        match self.by_name.get(&name).copied() {
+            Some(i) => self.entries[i] = self.entry(request),
+            None => self.insert(request),
+        }
+        self.view = None;
+        if let Some(seen) = &mut self.csr_resync {
+            seen.insert(name.clone());
+        }
+        vec![name]
+    }
+
     /// Adds or replaces one request; returns its name.
     pub fn upsert(&mut self, csr: CertificateSigningRequest) -> String {
         let name = csr.metadata.name.clone().unwrap_or_default();
@@ -294,17 +310,77 @@ impl CsrList {
     /// The filtered, sorted order (computed here when stale).
     fn view(&mut self) -> &[usize] {
         if self.view.is_none() {
-            let needle = self.filter.text.to_lowercase();
-            let mut view: Vec<usize> = (0..self.entries.len()).filter(|i| self.matches(&self.entries[*i], &needle)).collect();
-            let (key, descending) = (self.sort.key, self.sort.descending);
-            view.sort_by(|a, b| {
-                let o = compare(&self.entries[*a], &self.entries[*b], key);
-                if descending { o.reverse() } else { o }
-            });
+            let view = self.compute_order();
             self.cursor = self.cursor.min(view.len().saturating_sub(1));
             self.view = Some(view);
         }
         self.view.as_deref().unwrap_or_default()
+    }
+
+    fn compute_order(&self) -> Vec<usize> {
+        let needle = self.filter.text.to_lowercase();
+        let mut view: Vec<usize> = (0..self.entries.len()).filter(|i| self.matches(&self.entries[*i], &needle)).collect();
+        let (key, descending) = (self.sort.key, self.sort.descending);
+        view.sort_by(|a, b| {
+            let o = compare(&self.entries[*a], &self.entries[*b], key);
+            if descending { o.reverse() } else { o }
+        });
+        view
+    }
+
+    /// Computes the order now if a change made it stale, so that the `&self`
+    /// readers below (a frame drawn from state) find it ready. A screen calls
+    /// this once before each frame, not after each of a burst of updates.
+    pub fn refresh(&mut self) {
+        self.view();
+    }
+
+    /// The order for a `&self` reader: the cached one, or (only if nobody
+    /// called [`CsrList::refresh`]) computed without caching: slower, never wrong.
+    fn order(&self) -> Cow<'_, [usize]> {
+        match &self.view {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(self.compute_order()),
+        }
+    }
+
+    /// [`CsrList::rows`] for a reader that cannot change the list.
+    pub fn window(&self, offset: usize, count: usize, now: DateTime<Utc>) -> Vec<Row> {
+        let order = self.order();
+        order.iter().enumerate().skip(offset).take(count).map(|(k, i)| self.row(&self.entries[*i], k == self.cursor, now)).collect()
+    }
+
+    /// The request under the cursor, for a reader that cannot change the list.
+    pub fn at_cursor(&self) -> Option<&Entry> {
+        let i = *self.order().get(self.cursor)?;
+        Some(&self.entries[i])
+    }
+
+    /// [`CsrList::counts`] for a reader that cannot change the list.
+    pub fn tally(&self) -> Counts {
+        let pending = self.entries.iter().filter(|e| e.request.is_pending());
+        let (p, pp) = pending.fold((0, 0), |(p, pp), e| (p + 1, pp + usize::from(e.verdict.passed())));
+        Counts { total: self.entries.len(), pending: p, pending_passing: pp, visible: self.order().len(), selected: self.selected.len() }
+    }
+
+    pub fn is_selected(&self, name: &str) -> bool {
+        self.selected.contains(name)
+    }
+
+    /// Moves the cursor to the first row (a new filter or sort starts at the top).
+    pub fn cursor_to_top(&mut self) {
+        self.cursor = 0;
+    }
+
+    /// Where a request stands in the visible order, if it is shown.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        let i = *self.by_name.get(name)?;
+        self.order().iter().position(|k| *k == i)
+    }
+
+    /// Puts the cursor on row `row`, clamped to the visible list.
+    pub fn set_cursor(&mut self, row: usize) {
+        self.cursor = row.min(self.visible_len().saturating_sub(1));
     }
 
     /// `needle`: the filter text, lower-cased once per view.
@@ -400,9 +476,8 @@ impl CsrList {
     }
 
     pub fn counts(&mut self) -> Counts {
-        let pending = self.entries.iter().filter(|e| e.request.is_pending());
-        let (p, pp) = pending.fold((0, 0), |(p, pp), e| (p + 1, pp + usize::from(e.verdict.passed())));
-        Counts { total: self.entries.len(), pending: p, pending_passing: pp, visible: self.visible_len(), selected: self.selected.len() }
+        self.refresh();
+        self.tally()
     }
 }
 

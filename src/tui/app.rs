@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::choices::{self, Choices, Slot};
+use super::csr::{self, CsrCmd, CsrMsg, CsrScreen};
 use super::done::Done;
 use super::host::HostFacts;
 use super::join::{self, Join};
@@ -36,6 +37,7 @@ pub enum Screen {
     Reset,
     ResetProgress,
     ResetDone,
+    Csr,
 }
 
 impl Screen {
@@ -53,6 +55,7 @@ impl Screen {
             Screen::Reset => "Reset this machine: the plan",
             Screen::ResetProgress => "Resetting this machine",
             Screen::ResetDone => "Reset done",
+            Screen::Csr => "Certificate requests",
         }
     }
 }
@@ -99,6 +102,8 @@ pub enum Msg {
     ResetPlanned(Result<ResetPlanView, String>),
     /// A command could not start (the gate's folder, a runtime error).
     Failed(String),
+    /// The CSR screen's watch and writes.
+    Csr(CsrMsg),
 }
 
 /// I/O for the event loop.
@@ -118,6 +123,7 @@ pub enum Cmd {
     PlanReset,
     /// Run the reset the last plan described.
     StartReset,
+    Csr(CsrCmd),
 }
 
 /// What does not change while the TUI runs.
@@ -145,6 +151,9 @@ pub struct App {
     pub done: Done,
     pub join: Join,
     pub reset: Reset,
+    pub csr: CsrScreen,
+    /// Where Esc on the CSR screen goes; `None` leaves kubelift (it was opened by `kubelift csr`).
+    pub csr_back: Option<Screen>,
     pub modal: Option<Modal>,
     /// A one-line message in the footer ("copied", "saved").
     pub status: Option<String>,
@@ -168,6 +177,8 @@ impl App {
             done: Done::default(),
             join,
             reset: Reset::default(),
+            csr: CsrScreen::new(crate::csr::Policy::default(), session.dry_run),
+            csr_back: None,
             modal: None,
             status: None,
             now: Duration::ZERO,
@@ -201,6 +212,7 @@ impl App {
             Screen::Done => Context::Done,
             Screen::Reset => Context::ResetPlan,
             Screen::JoinDone | Screen::ResetDone => Context::Finished,
+            Screen::Csr => self.csr.context(),
         }
     }
 
@@ -226,6 +238,7 @@ impl App {
     /// Whether an action does something right now (the footer shows only those).
     pub fn enabled(&self, action: Action) -> bool {
         match action {
+            _ if self.screen == Screen::Csr => self.csr.enabled(action),
             Action::Fix => self.preflight.can_fix() && !self.preflight.running,
             Action::Ignore => self.preflight.can_ignore(),
             Action::Recheck => !self.preflight.running,
@@ -245,6 +258,11 @@ impl App {
     /// Phases are running: leaving now would stop them half-way.
     pub fn busy(&self) -> bool {
         self.progress.running || self.preflight.running || self.join.progress.running || self.reset.progress.running
+    }
+
+    /// Something on screen moves with time: running phases' timers, or the CSR list's ages.
+    pub fn ticking(&self) -> bool {
+        self.busy() || self.screen == Screen::Csr
     }
 
     fn ignored(&self) -> Vec<String> {
@@ -317,6 +335,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Cmd> {
             reset::on_planned(app, result);
             vec![]
         }
+        Msg::Csr(msg) => csr::update(&mut app.csr, msg).into_iter().map(Cmd::Csr).collect(),
         Msg::Failed(e) => {
             app.progress.running = false;
             app.preflight.running = false;
@@ -369,6 +388,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Cmd> {
         return on_modal_key(app, key, action);
     }
     app.status = None;
+    if app.screen == Screen::Csr {
+        return csr_key(app, key, action);
+    }
     if context == Context::Form && action.is_none() {
         edit_form(app, key);
         return vec![];
@@ -430,6 +452,31 @@ fn on_screen_action(app: &mut App, action: Action) -> Vec<Cmd> {
         Screen::Reset => reset::plan_action(app, action),
         Screen::ResetProgress => reset::progress_action(app, action),
         Screen::ResetDone => reset::done_action(app, action),
+        Screen::Csr => vec![],
+    }
+}
+
+/// Keys of the CSR screen: help, quit and back are the app's; the rest is the screen's.
+fn csr_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Cmd> {
+    match action {
+        Some(Action::Help) => app.modal = Some(Modal::Help),
+        Some(Action::Quit) => app.quit = true,
+        Some(Action::Back) => match app.csr_back {
+            Some(screen) => {
+                app.screen = screen;
+                return vec![Cmd::Csr(CsrCmd::Stop)];
+            }
+            None => app.quit = true,
+        },
+        _ => return csr::on_key(&mut app.csr, key, action).into_iter().map(Cmd::Csr).collect(),
+    }
+    vec![]
+}
+
+/// Derived state a frame needs, computed once before it is drawn.
+pub fn prepare(app: &mut App) {
+    if app.screen == Screen::Csr {
+        app.csr.prepare();
     }
 }
 
@@ -442,7 +489,8 @@ fn welcome_action(app: &mut App, action: Action) -> Vec<Cmd> {
                 return start_checks(app);
             }
             Task::Join => app.screen = Screen::Join,
-            Task::ApproveCerts => open_csr(app),
+            // This machine's cluster: admin.conf under --root, else $KUBECONFIG.
+            Task::ApproveCerts => return open_csr(app, Screen::Welcome, None),
             Task::Reset => return reset::open(app),
         },
         _ => {}
@@ -450,11 +498,28 @@ fn welcome_action(app: &mut App, action: Action) -> Vec<Cmd> {
     vec![]
 }
 
-fn open_csr(app: &mut App) {
-    app.notice(
-        "The certificate screen is not built yet",
-        format!("Approving node certificates from kubelift is not available yet in this version ({}): it arrives with the CSR issue. Meanwhile: `kubectl get csr`, then `kubectl certificate approve <name>` for requests whose node you recognise.", env!("CARGO_PKG_VERSION")),
-    );
+/// Opens the CSR screen on a cluster (`kubeconfig`: the file to use, else the usual search).
+fn open_csr(app: &mut App, back: Screen, kubeconfig: Option<PathBuf>) -> Vec<Cmd> {
+    let (screen, cmd) = CsrScreen::open(app.csr.list.policy().clone(), app.session.dry_run, kubeconfig, PathBuf::from(&app.session.root));
+    app.csr = screen;
+    app.csr_back = Some(back);
+    app.screen = Screen::Csr;
+    vec![Cmd::Csr(cmd)]
+}
+
+/// From the Done screen: the cluster the install just made, through the admin.conf it wrote.
+fn open_csr_after_install(app: &mut App) -> Vec<Cmd> {
+    if app.done.dry_run_dir.is_some() || app.session.dry_run {
+        app.csr = CsrScreen::without_cluster(format!(
+            "This was a dry run: no cluster was created, so no kubelet has asked for a certificate. The admin.conf the dry run wrote ({}) names an API server that does not run. Install without --dry-run, then press a here again (or run `kubelift csr`).",
+            app.done.admin_conf
+        ));
+        app.csr_back = Some(Screen::Done);
+        app.screen = Screen::Csr;
+        return vec![];
+    }
+    let admin = PathBuf::from(&app.done.admin_conf);
+    open_csr(app, Screen::Done, Some(admin))
 }
 
 /// The settings for a preflight pass: the form's, or kubeadm's defaults while the form has errors.
@@ -590,7 +655,7 @@ fn done_action(app: &mut App, action: Action) -> Vec<Cmd> {
             }
             None => app.status = Some("no control-plane join: no control-plane endpoint was set".into()),
         },
-        Action::OpenCsr => open_csr(app),
+        Action::OpenCsr => return open_csr_after_install(app),
         Action::Up => app.done.scroll = app.done.scroll.saturating_sub(1),
         Action::Down => app.done.scroll = app.done.scroll.saturating_add(1),
         Action::Back => app.screen = Screen::Progress,

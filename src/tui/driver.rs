@@ -6,15 +6,21 @@
 use async_trait::async_trait;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
 use tokio::sync::{mpsc, oneshot};
 
 use super::app::{Cmd, Msg, RunKind};
+use super::csr::{CsrCmd, CsrMsg, Feed};
 use super::review::PlannedPhase;
 use crate::cli::args::{Global, ResetArgs};
 use crate::cli::reset_cmd::{self, Prepared};
 use crate::cli::workflow;
+use crate::cluster::Cluster;
 use crate::config::{InitSettings, JoinSettings};
+use crate::csr::actions::{self, Outcome, Report};
+use crate::csr::live;
 use crate::engine::{self, runner, Context, Decider, EventSink, NoDecisions, Phase, RunOptions, Settings, WriteGate};
 
 /// Applies preflight fixes. The check catalogue (another branch) provides
@@ -80,12 +86,14 @@ pub struct Driver {
     reset_args: ResetArgs,
     /// The last reset plan: the run does exactly what it showed.
     reset_plan: Arc<Mutex<Option<Prepared>>>,
+    csr: CsrLink,
 }
 
 impl Driver {
     pub fn new(global: Global, phases: PhaseList, fixer: Arc<dyn Fixer>, tx: mpsc::UnboundedSender<Msg>, started: Instant) -> Driver {
         let decider = Arc::new(TuiDecider { tx: tx.clone(), pending: Mutex::default() });
-        Driver { global, phases, fixer, tx, started, gates: Mutex::default(), decider, reset_args: reset_cmd::default_args(), reset_plan: Arc::default() }
+        let csr = CsrLink { tx: tx.clone(), cluster: Arc::default(), watch: Mutex::default() };
+        Driver { global, phases, fixer, tx, started, gates: Mutex::default(), decider, reset_args: reset_cmd::default_args(), reset_plan: Arc::default(), csr }
     }
 
     pub fn with_reset_args(self, reset_args: ResetArgs) -> Driver {
@@ -121,6 +129,9 @@ impl Driver {
                 });
             }
             Cmd::Answer(answer) => self.decider.answer(answer),
+            Cmd::Csr(CsrCmd::Connect { kubeconfig, root }) => self.csr.connect(kubeconfig, root),
+            Cmd::Csr(CsrCmd::Write { actions, dry_run }) => self.csr.write(actions, dry_run),
+            Cmd::Csr(CsrCmd::Stop) => self.csr.stop(),
             Cmd::Copy(text) => return Some(super::clipboard::osc52(&text)),
         }
         None
@@ -246,6 +257,81 @@ impl Driver {
             }
         });
         sink
+    }
+}
+
+/// The CSR screen's cluster: one connection, its watch, and the writes.
+struct CsrLink {
+    tx: mpsc::UnboundedSender<Msg>,
+    /// Set once connected; the writes use it.
+    cluster: Arc<Mutex<Option<Arc<Cluster>>>>,
+    /// The running watch, stopped when the screen connects again.
+    watch: Mutex<Option<tokio::task::AbortHandle>>,
+}
+
+/// How long the CSR screen's writes retry a briefly unavailable API server.
+const CSR_PATIENCE: Duration = Duration::from_secs(30);
+
+impl CsrLink {
+    fn connect(&self, flag: Option<PathBuf>, root: PathBuf) {
+        let (tx, slot) = (self.tx.clone(), self.cluster.clone());
+        let task = tokio::spawn(async move {
+            let send = |m| tx.send(Msg::Csr(m)).is_ok();
+            let path = match crate::cli::csr_cmd::kubeconfig_path(&root, flag.as_deref()) {
+                Ok(p) => p,
+                Err(problem) => {
+                    send(CsrMsg::ConnectFailed { kubeconfig: None, problem, fix: "run as root on a control-plane node (admin.conf), or give a kubeconfig with --kubeconfig".into() });
+                    return;
+                }
+            };
+            let cluster = match Cluster::from_kubeconfig(&path, CSR_PATIENCE).await {
+                Ok(c) => Arc::new(c),
+                Err(e) => {
+                    let fix = crate::cli::csr_cmd::kubeconfig_fix(&e, Some(&path));
+                    send(CsrMsg::ConnectFailed { kubeconfig: Some(path), problem: e.to_string(), fix });
+                    return;
+                }
+            };
+            *slot.lock().expect("never poisoned") = Some(cluster.clone());
+            send(CsrMsg::Connected { kubeconfig: path, server: cluster.server.clone() });
+            let mut updates = Box::pin(live::updates(&cluster));
+            let mut feed = Feed::default();
+            while let Some(update) = updates.next().await {
+                // Decoding (signature verification) happens here, not on the render loop.
+                if !send(feed.message(update, chrono::Utc::now())) {
+                    break;
+                }
+            }
+        });
+        if let Some(previous) = self.watch.lock().expect("never poisoned").replace(task.abort_handle()) {
+            previous.abort();
+        }
+    }
+
+    fn stop(&self) {
+        if let Some(watch) = self.watch.lock().expect("never poisoned").take() {
+            watch.abort();
+        }
+    }
+
+    /// Writes concurrently; each request's report comes back as it finishes.
+    fn write(&self, actions: Vec<actions::Action>, dry_run: bool) {
+        let tx = self.tx.clone();
+        let Some(cluster) = self.cluster.lock().expect("never poisoned").clone() else {
+            for a in actions {
+                let why = "kubelift is not connected to the cluster: the screen shows why; nothing was written".to_string();
+                let report = Report { name: a.object.metadata.name.clone().unwrap_or_default(), kind: a.kind, outcome: Outcome::Refused(why), attempts: 0 };
+                let _ = tx.send(Msg::Csr(CsrMsg::Written(Box::new(report))));
+            }
+            return;
+        };
+        tokio::spawn(async move {
+            let options = actions::Options { dry_run, ..actions::Options::default() };
+            let mut reports = Box::pin(actions::execute(&cluster, actions, options));
+            while let Some(report) = reports.next().await {
+                let _ = tx.send(Msg::Csr(CsrMsg::Written(Box::new(report))));
+            }
+        });
     }
 }
 

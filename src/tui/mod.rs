@@ -1,7 +1,8 @@
 //! The guided terminal UI: a second renderer of the engine's events, and the
 //! `Decider` that answers its questions. Screens: welcome → preflight →
 //! choices → review → progress → done; the join wizard (form → progress →
-//! done); reset (plan → typed confirmation → progress → result).
+//! done); reset (plan → typed confirmation → progress → result); the CSR
+//! screen (live list → details → approve/deny dialogs).
 //!
 //! `app` holds the state and the pure `update`; `view` and the screen modules
 //! draw it; `run` is the event loop; `driver` does the I/O; `keys` is the one
@@ -10,6 +11,7 @@
 pub mod app;
 pub mod choices;
 pub mod clipboard;
+pub mod csr;
 pub mod done;
 pub mod driver;
 pub mod form;
@@ -30,7 +32,7 @@ pub mod welcome;
 #[cfg(test)]
 mod tests;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::cli::args::{Global, InitArgs, JoinArgs, ResetArgs};
@@ -42,7 +44,7 @@ use host::HostFacts;
 
 /// `kubelift init` at a terminal.
 pub fn init(g: &Global, args: &InitArgs, log_file: Option<&Path>) -> u8 {
-    start(g, Entry { init: args, join: &JoinArgs::default(), reset: &reset_cmd::default_args() }, log_file, |app| {
+    start(g, Entry { init: args, ..Entry::default() }, log_file, |app| {
         app.screen = Screen::Welcome;
         vec![]
     })
@@ -50,7 +52,7 @@ pub fn init(g: &Global, args: &InitArgs, log_file: Option<&Path>) -> u8 {
 
 /// `kubelift join` at a terminal: straight to the join wizard, flags prefilled.
 pub fn join(g: &Global, args: &JoinArgs, log_file: Option<&Path>) -> u8 {
-    start(g, Entry { init: &InitArgs::default(), join: args, reset: &reset_cmd::default_args() }, log_file, |app| {
+    start(g, Entry { join: args, ..Entry::default() }, log_file, |app| {
         app.screen = Screen::Join;
         vec![]
     })
@@ -62,7 +64,19 @@ pub fn reset(g: &Global, args: &ResetArgs, log_file: Option<&Path>) -> u8 {
         eprintln!("error: {error}");
         return exit::INVALID;
     }
-    start(g, Entry { init: &InitArgs::default(), join: &JoinArgs::default(), reset: args }, log_file, reset::open)
+    start(g, Entry { reset: args, ..Entry::default() }, log_file, reset::open)
+}
+
+/// `kubelift csr` at a terminal: straight to the CSR screen; Esc leaves.
+pub fn csr(g: &Global, kubeconfig: Option<PathBuf>, checks: crate::csr::Policy, log_file: Option<&Path>) -> u8 {
+    let root = g.root.clone();
+    start(g, Entry::default(), log_file, move |app| {
+        let (screen, cmd) = csr::CsrScreen::open(checks, app.session.dry_run, kubeconfig, root);
+        app.csr = screen;
+        app.csr_back = None;
+        app.screen = Screen::Csr;
+        vec![Cmd::Csr(cmd)]
+    })
 }
 
 /// The flags of the command that opened the TUI (the others at their defaults).
@@ -72,6 +86,16 @@ struct Entry<'a> {
     reset: &'a ResetArgs,
 }
 
+impl Default for Entry<'_> {
+    fn default() -> Self {
+        static INIT: std::sync::LazyLock<InitArgs> = std::sync::LazyLock::new(InitArgs::default);
+        static JOIN: std::sync::LazyLock<JoinArgs> = std::sync::LazyLock::new(JoinArgs::default);
+        static RESET: std::sync::LazyLock<ResetArgs> = std::sync::LazyLock::new(reset_cmd::default_args);
+        Entry { init: &INIT, join: &JOIN, reset: &RESET }
+    }
+}
+
+/// Runs the TUI; `open` puts it on its first screen and returns that screen's commands.
 fn start(g: &Global, entry: Entry<'_>, log_file: Option<&Path>, open: impl FnOnce(&mut App) -> Vec<Cmd>) -> u8 {
     // A config file that does not read is reported before the screen is taken.
     let bases = workflow::base_settings(entry.init).and_then(|init| Ok((init, workflow::join_base(entry.join)?)));

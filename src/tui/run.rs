@@ -1,7 +1,7 @@
 //! The event loop: one `select!` over terminal input, messages from the
 //! driver (engine events, task results) and a clock that ticks only while
-//! phases run. The screen is redrawn only after something changed, so an
-//! idle TUI sleeps in the kernel.
+//! phases run or the CSR screen shows ages. The screen is redrawn only after
+//! something changed, so an idle TUI sleeps in the kernel.
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
@@ -13,7 +13,8 @@ use std::io::{self, Write};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-use super::app::{update, App, Cmd, Msg};
+use super::app::{prepare, update, App, Cmd, Msg, Screen};
+use super::csr::CsrMsg;
 use super::driver::Driver;
 use super::view;
 
@@ -45,7 +46,7 @@ fn install_panic_hook() {
 }
 
 /// Runs the TUI until the user leaves; returns the final state. `first`:
-/// what the opening screen needs started (the reset plan).
+/// the commands of the opening screen (the reset plan, the CSR screen's watch).
 pub async fn run(mut app: App, first: Vec<Cmd>, make_driver: impl FnOnce(mpsc::UnboundedSender<Msg>, Instant) -> Driver) -> io::Result<App> {
     install_panic_hook();
     enable_raw_mode()?;
@@ -72,6 +73,7 @@ async fn event_loop<B: Backend + Write>(
     let mut input = EventStream::new();
     let mut clock = tokio::time::interval(TICK);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    prepare(app);
     terminal.draw(|f| view::draw(f, app))?;
     while !app.quit {
         let msg = tokio::select! {
@@ -81,7 +83,7 @@ async fn event_loop<B: Backend + Write>(
                 None => break,
             },
             Some(msg) = rx.recv() => msg,
-            _ = clock.tick(), if app.busy() => Msg::Tick(started.elapsed()),
+            _ = clock.tick(), if app.ticking() => tick(app, started),
         };
         dispatch(terminal, app, driver, msg)?;
         // Apply everything already queued before drawing: a burst of engine
@@ -89,6 +91,7 @@ async fn event_loop<B: Backend + Write>(
         while let Ok(msg) = rx.try_recv() {
             dispatch(terminal, app, driver, msg)?;
         }
+        prepare(app);
         terminal.draw(|f| view::draw(f, app))?;
     }
     Ok(())
@@ -104,6 +107,15 @@ fn dispatch<B: Backend + Write>(terminal: &mut Terminal<B>, app: &mut App, drive
         }
     }
     Ok(())
+}
+
+/// The clock's message: time since start for running phases, the wall clock for the CSR screen's ages.
+fn tick(app: &App, started: Instant) -> Msg {
+    if app.screen == Screen::Csr {
+        Msg::Csr(CsrMsg::Clock(chrono::Utc::now()))
+    } else {
+        Msg::Tick(started.elapsed())
+    }
 }
 
 fn to_msg(event: TermEvent) -> Option<Msg> {

@@ -53,6 +53,7 @@ fn draw_screen(frame: &mut Frame, area: Rect, app: &App) {
         Screen::Reset => app.reset.render_plan(frame, area, t, &app.session.root),
         Screen::ResetProgress => app.reset.progress.render(frame, area, t, app.now),
         Screen::ResetDone => reset_done::render(frame, area, t, &app.reset.progress, &app.session.host.defaults.hostname, app.reset.done_scroll),
+        Screen::Csr => app.csr.render(frame, area, t),
     }
 }
 
@@ -141,7 +142,7 @@ fn save_lines(path: &str, error: &Option<String>, t: &Theme) -> Vec<Line<'static
 }
 
 /// A box of at most `width` x `height`, centred, never larger than the screen.
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [row] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(area);
     let [cell] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(row);
     cell

@@ -447,3 +447,45 @@ pub fn wait_signed(cp: &TestHost) {
         std::thread::sleep(Duration::from_millis(300));
     }
 }
+
+/// `kubelift init --non-interactive` of the reference config inside the host; waits for /readyz.
+pub fn init(host: &TestHost) {
+    fs::write(host.path("/kubeadm.yaml"), reference_config(host)).unwrap();
+    let out = host
+        .command(env!("CARGO_BIN_EXE_kubelift"))
+        .args(["init", "--non-interactive", "--root"])
+        .arg(host.root.path())
+        .arg("--config")
+        .arg(host.path("/kubeadm.yaml"))
+        .args(["--skip-phases", "preflight"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "init failed:\n{}\n{}", text(&out), host.logs());
+    host.wait_ready(Duration::from_secs(30));
+}
+
+/// Creates a kubelet-serving CSR as the identity of `kubeconfig`.
+pub fn create_serving_csr(host: &TestHost, kubeconfig: &str, name: &str, node: &str, dns: &[&str], ips: &[std::net::IpAddr]) {
+    let pem = kubelift::csr::request::build(&kubelift::csr::request::RequestSpec::kubelet_serving(node, dns, ips), &kubelift::pki::generate_key(kubelift::pki::KeyAlgorithm::EcdsaP256).unwrap()).unwrap();
+    let manifest = serde_json::json!({
+        "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+        "metadata": { "name": name },
+        "spec": { "request": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, pem), "signerName": "kubernetes.io/kubelet-serving",
+                  "usages": ["digital signature", "key encipherment", "server auth"] } });
+    let file = host.path(&format!("/{name}.json"));
+    fs::write(&file, manifest.to_string()).unwrap();
+    let out = host.kubectl(kubeconfig, &["create", "-f", file.to_str().unwrap()]);
+    assert!(out.status.success(), "create {name} as {kubeconfig}: {}", text(&out));
+}
+
+/// Writes the Node's addresses as its kubelet would. The stand-in tries this
+/// with kubelet.conf, which kubectl v1.32 cannot do against a v1.24 API server
+/// (its --subresource=status patch first GETs nodes/status, which the Node
+/// authorizer of v1.24 does not allow), so admin.conf writes them here.
+pub fn set_node_addresses(host: &TestHost) {
+    let status = serde_json::json!({ "status": { "addresses": [
+        { "type": "InternalIP", "address": host.address.to_string() }, { "type": "Hostname", "address": host.name } ] } });
+    let out = host.kubectl("/etc/kubernetes/admin.conf", &["patch", "node", &host.name, "--subresource=status", "--type=merge", "-p", &status.to_string()]);
+    assert!(out.status.success(), "set the addresses of Node {}: {}", host.name, text(&out));
+}
+
