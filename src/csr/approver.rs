@@ -124,7 +124,7 @@ impl Approver {
     }
 
     fn in_scope(&self, e: &Entry) -> bool {
-        self.signer.as_ref().map_or(true, |s| *s == e.request.signer)
+        self.signer.as_ref().is_none_or(|s| *s == e.request.signer)
     }
 
     /// A planned write finished (either way): the request may be planned again

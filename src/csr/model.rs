@@ -387,7 +387,7 @@ impl CsrList {
     fn matches(&self, e: &Entry, needle: &str) -> bool {
         let f = &self.filter;
         (f.scope == Scope::All || e.request.is_pending())
-            && f.signer.as_ref().map_or(true, |s| *s == e.request.signer)
+            && f.signer.as_ref().is_none_or(|s| *s == e.request.signer)
             && (needle.is_empty() || e.search.contains(needle))
     }
 
