@@ -3,9 +3,12 @@
 //! into ratatui's TestBackend. Run with `cargo bench --bench tui_frame`;
 //! the budget is 2 ms per frame (docs/performance.md).
 
+#[path = "support/frames.rs"]
+mod frames;
+
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kubelift::config::{HostDefaults, InitSettings, JoinSettings};
 use kubelift::engine::event::{LogLevel, PhaseResult, PhaseSummary};
@@ -45,23 +48,7 @@ fn main() {
     for _ in 0..100 {
         terminal.draw(|f| view::draw(f, &app)).unwrap();
     }
-    let mut times: Vec<Duration> = (0..3000)
-        .map(|_| {
-            let start = Instant::now();
-            terminal.draw(|f| view::draw(f, &app)).unwrap();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    let mean = times.iter().sum::<Duration>() / times.len() as u32;
-    println!(
-        "tui_frame progress 120x40: mean {:.3} ms, median {:.3} ms, p99 {:.3} ms, max {:.3} ms over {} frames",
-        ms(mean),
-        ms(times[times.len() / 2]),
-        ms(times[times.len() * 99 / 100]),
-        ms(*times.last().unwrap()),
-        times.len()
-    );
-    assert!(times[times.len() / 2] < Duration::from_millis(2), "a frame must render in under 2 ms");
+    frames::measure("tui_frame progress 120x40", 3000, Duration::from_millis(2), || {
+        terminal.draw(|f| view::draw(f, &app)).unwrap();
+    });
 }

@@ -4,23 +4,9 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
-use support::e2e::{self, ca_hash, kubelift, text, wait_signed, Network, TestHost, TOKEN};
-
-fn control_plane(net: &Network, bins: &Path) -> TestHost {
-    let mut cp = net.host("cp1");
-    std::fs::write(cp.path("/kubeadm.yaml"), e2e::reference_config(&cp)).unwrap();
-    cp.start_kubelet(bins);
-    let config = cp.path("/kubeadm.yaml");
-    let out = kubelift(&cp, &["init", "--non-interactive", "--skip-phases", "preflight", "--config", config.to_str().unwrap()]);
-    assert!(out.status.success(), "init failed:\n{}\n{}", text(&out), cp.logs());
-    // The controller-manager's bootstrap signer signs cluster-info shortly after.
-    wait_signed(&cp);
-    cp
-}
-
+use support::e2e::{self, ca_hash, kubelift, text, Network, TestHost, TOKEN};
 
 /// The host's files, less the join config the test itself writes there.
 fn written(host: &TestHost) -> Vec<String> {
@@ -46,7 +32,7 @@ fn join(host: &TestHost, config: &str) -> Output {
 fn a_worker_joins_and_attacks_fail_cleanly() {
     let Some(bins) = e2e::binaries("a_worker_joins_and_attacks_fail_cleanly") else { return };
     let net = Network::new();
-    let cp = control_plane(&net, &bins);
+    let cp = e2e::control_plane(&net, &bins);
     let endpoint = format!("{}:6443", cp.address);
     let hash = ca_hash(&cp);
 

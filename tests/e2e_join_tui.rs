@@ -5,22 +5,10 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use support::e2e::{self, ca_hash, kubelift, text, wait_signed, Network, TestHost, TOKEN};
+use support::e2e::{self, ca_hash, Network, TOKEN};
 use support::tmux::Tmux;
-
-fn control_plane(net: &Network, bins: &Path) -> TestHost {
-    let mut cp = net.host("cp1");
-    std::fs::write(cp.path("/kubeadm.yaml"), e2e::reference_config(&cp)).unwrap();
-    cp.start_kubelet(bins);
-    let config = cp.path("/kubeadm.yaml");
-    let out = kubelift(&cp, &["init", "--non-interactive", "--skip-phases", "preflight", "--config", config.to_str().unwrap()]);
-    assert!(out.status.success(), "init failed:\n{}\n{}", text(&out), cp.logs());
-    wait_signed(&cp);
-    cp
-}
 
 /// A command line for tmux: each word single-quoted for the shell.
 fn shell_line(cmd: &Command) -> String {
@@ -32,7 +20,7 @@ fn shell_line(cmd: &Command) -> String {
 fn the_join_wizard_joins_a_worker() {
     let Some(bins) = e2e::binaries("the_join_wizard_joins_a_worker") else { return };
     let net = Network::new();
-    let cp = control_plane(&net, &bins);
+    let cp = e2e::control_plane(&net, &bins);
     let endpoint = format!("{}:6443", cp.address);
     let hash = ca_hash(&cp);
     let mut w1 = net.host("w1");

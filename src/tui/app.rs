@@ -11,6 +11,7 @@ use std::time::Duration;
 use super::choices::{self, Choices, Slot};
 use super::csr::{self, CsrCmd, CsrMsg, CsrScreen};
 use super::done::Done;
+use super::form;
 use super::host::HostFacts;
 use super::join::{self, Join};
 use super::keys::{self, Action, Context};
@@ -684,25 +685,13 @@ fn on_modal_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Cmd
         }
         (Modal::SaveAs { .. }, Some(Action::Back)) => {}
         (Modal::SaveAs { path, .. }, Some(Action::Enter)) => return save(app, path),
-        (Modal::SaveAs { path, error }, _) => app.modal = Some(Modal::SaveAs { path: edit_text(path, key, action), error }),
+        (Modal::SaveAs { path, error }, _) => app.modal = Some(Modal::SaveAs { path: form::edit_text(path, key, action), error }),
         (Modal::ConfirmReset { .. }, Some(Action::Back)) => reset::cancel(app),
         (Modal::ConfirmReset { typed, .. }, Some(Action::Enter)) => return reset::confirm(app, typed),
-        (Modal::ConfirmReset { typed, error }, _) => app.modal = Some(Modal::ConfirmReset { typed: edit_text(typed, key, action), error }),
+        (Modal::ConfirmReset { typed, error }, _) => app.modal = Some(Modal::ConfirmReset { typed: form::edit_text(typed, key, action), error }),
         (other, _) => app.modal = Some(other),
     }
     vec![]
-}
-
-fn edit_text(mut text: String, key: KeyEvent, action: Option<Action>) -> String {
-    match (key.code, action) {
-        (_, Some(Action::ClearField)) => text.clear(),
-        (KeyCode::Backspace, _) => {
-            text.pop();
-        }
-        (KeyCode::Char(ch), _) if keys::is_text(&key) => text.push(ch),
-        _ => {}
-    }
-    text
 }
 
 fn save(app: &mut App, path: String) -> Vec<Cmd> {

@@ -7,7 +7,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::keys::{self, Action};
 use super::theme::Theme;
+use crossterm::event::{KeyCode, KeyEvent};
+
+/// One key typed into a one-line text (a dialog's input, a filter): a
+/// printable key with no action here is a character; Backspace and Ctrl-U edit.
+pub fn edit_text(mut text: String, key: KeyEvent, action: Option<Action>) -> String {
+    match (key.code, action) {
+        (_, Some(Action::ClearField)) => text.clear(),
+        (KeyCode::Backspace, _) => {
+            text.pop();
+        }
+        (KeyCode::Char(ch), None) if keys::is_text(&key) => text.push(ch),
+        _ => {}
+    }
+    text
+}
 
 /// A value ←/→ can pick, with a note shown beside it (an interface name).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -464,6 +464,17 @@ pub fn init(host: &TestHost) {
     host.wait_ready(Duration::from_secs(30));
 }
 
+/// A first control plane "cp1" made by `kubelift init` of the reference
+/// config, with cluster-info signed: ready for joins.
+pub fn control_plane(net: &Network, bins: &Path) -> TestHost {
+    let mut cp = net.host("cp1");
+    cp.start_kubelet(bins);
+    init(&cp);
+    // The controller-manager's bootstrap signer signs cluster-info shortly after.
+    wait_signed(&cp);
+    cp
+}
+
 /// Creates a kubelet-serving CSR as the identity of `kubeconfig`.
 pub fn create_serving_csr(host: &TestHost, kubeconfig: &str, name: &str, node: &str, dns: &[&str], ips: &[std::net::IpAddr]) {
     let pem = kubelift::csr::request::build(&kubelift::csr::request::RequestSpec::kubelet_serving(node, dns, ips), &kubelift::pki::generate_key(kubelift::pki::KeyAlgorithm::EcdsaP256).unwrap()).unwrap();

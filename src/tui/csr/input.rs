@@ -2,11 +2,12 @@
 //! list, and answering the approve and deny dialogs. Pure: keys in, the
 //! driver's commands out.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::{CsrCmd, CsrScreen, Dialog, Target, Writes};
 use crate::csr::model::{Filter, Scope, Sort, SortKey};
-use crate::tui::keys::{self, Action, Context};
+use crate::tui::form;
+use crate::tui::keys::{Action, Context};
 
 /// A key on the CSR screen (help and quit are the app's).
 pub fn on_key(s: &mut CsrScreen, key: KeyEvent, action: Option<Action>) -> Vec<CsrCmd> {
@@ -127,7 +128,7 @@ fn dialog_key(s: &mut CsrScreen, key: KeyEvent, action: Option<Action>) -> Vec<C
         (Dialog::Approve { targets, force, .. }, Some(Action::Force)) => s.dialog = Some(Dialog::Approve { targets, force: !force, error: None }),
         (d @ Dialog::Approve { .. }, Some(Action::Yes)) | (d @ Dialog::Deny { .. }, Some(Action::Yes)) => return confirm(s, d),
         (Dialog::Deny { targets, reason, error }, _) => {
-            let edited = edit_text(reason.clone(), key, action);
+            let edited = form::edit_text(reason.clone(), key, action);
             // The complaint about an empty reason goes once the reason changes.
             let error = if edited == reason { error } else { None };
             s.dialog = Some(Dialog::Deny { targets, reason: edited, error });
@@ -167,20 +168,8 @@ fn filter_key(s: &mut CsrScreen, key: KeyEvent, action: Option<Action>) {
             set_filter(s, Filter { text: String::new(), ..s.list.filter().clone() });
         }
         _ => {
-            let text = edit_text(s.list.filter().text.clone(), key, action);
+            let text = form::edit_text(s.list.filter().text.clone(), key, action);
             set_filter(s, Filter { text, ..s.list.filter().clone() });
         }
     }
-}
-
-fn edit_text(mut text: String, key: KeyEvent, action: Option<Action>) -> String {
-    match (key.code, action) {
-        (_, Some(Action::ClearField)) => text.clear(),
-        (KeyCode::Backspace, _) => {
-            text.pop();
-        }
-        (KeyCode::Char(ch), None) if keys::is_text(&key) => text.push(ch),
-        _ => {}
-    }
-    text
 }
