@@ -8,11 +8,11 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::e2e::{self, create_serving_csr, init, set_node_addresses, TestHost};
+use support::e2e::{self, create_serving_csr, TestHost};
 
 const KUBELIFT: &str = env!("CARGO_BIN_EXE_kubelift");
 
@@ -63,12 +63,7 @@ fn conditions(host: &TestHost, name: &str) -> Vec<String> {
 fn csr_verdicts_approval_and_signing_on_a_real_control_plane() {
     let Some(bins) = e2e::binaries("csr_verdicts_approval_and_signing_on_a_real_control_plane") else { return };
     let net = e2e::Network::new();
-    let mut host = net.host("cp1");
-    host.start_kubelet(&bins);
-    init(&host);
-    set_node_addresses(&host);
-    let own_ip = IpAddr::V4(host.address);
-    let stranger_ip = IpAddr::V4(Ipv4Addr::new(10, 211, net.index, 99));
+    let (host, own_ip, stranger_ip) = e2e::csr_control_plane(&net, &bins);
     let node_conf = "/etc/kubernetes/kubelet.conf"; // system:node:cp1
     create_serving_csr(&host, node_conf, "e2e-valid", "cp1", &["cp1"], &[own_ip]);
     create_serving_csr(&host, node_conf, "e2e-foreign-ip", "cp1", &["cp1"], &[stranger_ip]);

@@ -8,10 +8,9 @@
 
 mod support;
 
-use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
-use support::e2e::{self, create_serving_csr, init, set_node_addresses, TestHost};
+use support::e2e::{self, create_serving_csr, TestHost};
 use support::tmux::Tmux;
 
 const TEST: &str = "csr_screen_approves_a_request_that_the_controller_manager_signs";
@@ -38,12 +37,7 @@ fn wait_for_certificate(host: &TestHost, name: &str) {
 fn csr_screen_approves_a_request_that_the_controller_manager_signs() {
     let Some(bins) = e2e::binaries(TEST) else { return };
     let net = e2e::Network::new();
-    let mut host = net.host("cp1");
-    host.start_kubelet(&bins);
-    init(&host);
-    set_node_addresses(&host);
-    let own_ip = IpAddr::V4(host.address);
-    let stranger_ip = IpAddr::V4(Ipv4Addr::new(10, 211, net.index, 99));
+    let (host, own_ip, stranger_ip) = e2e::csr_control_plane(&net, &bins);
     create_serving_csr(&host, "/etc/kubernetes/kubelet.conf", "tui-valid", "cp1", &["cp1"], &[own_ip]);
     create_serving_csr(&host, "/etc/kubernetes/kubelet.conf", "tui-foreign-ip", "cp1", &["cp1"], &[stranger_ip]);
 

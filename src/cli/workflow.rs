@@ -66,6 +66,14 @@ pub fn gate(g: &Global, workflow: &str) -> Result<Arc<WriteGate>, GateError> {
     }
 }
 
+/// The run's gate, or the exit code after saying why it cannot be opened.
+fn open_gate(g: &Global, workflow: &str) -> Result<Arc<WriteGate>, u8> {
+    gate(g, workflow).map_err(|e| {
+        eprintln!("error: {e}\n  hint: {}", e.hint());
+        exit::INVALID
+    })
+}
+
 /// Phase names in --skip-phases (and `phase ID`) that match no init phase.
 pub fn unknown_phases(phases: &[Box<dyn engine::Phase>], settings: &InitSettings, only: Option<&str>) -> Vec<String> {
     let only_selector = only.map(String::from);
@@ -131,12 +139,9 @@ pub fn init(g: &Global, args: &InitArgs, only: Option<&str>) -> u8 {
         return exit::INVALID;
     }
     let options = init_options(&settings, only);
-    let gate = match gate(g, "init") {
+    let gate = match open_gate(g, "init") {
         Ok(gate) => gate,
-        Err(e) => {
-            eprintln!("error: {e}\n  hint: {}", e.hint());
-            return exit::INVALID;
-        }
+        Err(code) => return code,
     };
     let warnings = settings.warnings.clone();
     let settings = Arc::new(settings);
@@ -278,12 +283,9 @@ pub fn join(g: &Global, args: &JoinArgs) -> u8 {
         return exit::INVALID;
     }
     let options = join_options(&settings);
-    let gate = match gate(g, "join") {
+    let gate = match open_gate(g, "join") {
         Ok(gate) => gate,
-        Err(e) => {
-            eprintln!("error: {e}\n  hint: {}", e.hint());
-            return exit::INVALID;
-        }
+        Err(code) => return code,
     };
     let warnings = settings.warnings.clone();
     let settings = Arc::new(settings);

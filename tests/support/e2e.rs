@@ -475,6 +475,19 @@ pub fn control_plane(net: &Network, bins: &Path) -> TestHost {
     cp
 }
 
+/// A control plane "cp1" for the CSR tests: initialised, its Node carrying
+/// its addresses; with the host's own IP and one on the test bridge that no
+/// node has.
+pub fn csr_control_plane(net: &Network, bins: &Path) -> (TestHost, std::net::IpAddr, std::net::IpAddr) {
+    let mut host = net.host("cp1");
+    host.start_kubelet(bins);
+    init(&host);
+    set_node_addresses(&host);
+    let own_ip = std::net::IpAddr::V4(host.address);
+    let stranger_ip = std::net::IpAddr::V4(std::net::Ipv4Addr::new(10, 211, net.index, 99));
+    (host, own_ip, stranger_ip)
+}
+
 /// Creates a kubelet-serving CSR as the identity of `kubeconfig`.
 pub fn create_serving_csr(host: &TestHost, kubeconfig: &str, name: &str, node: &str, dns: &[&str], ips: &[std::net::IpAddr]) {
     let pem = kubelift::csr::request::build(&kubelift::csr::request::RequestSpec::kubelet_serving(node, dns, ips), &kubelift::pki::generate_key(kubelift::pki::KeyAlgorithm::EcdsaP256).unwrap()).unwrap();
