@@ -609,10 +609,7 @@ fn submit_choices(app: &mut App) -> Vec<Cmd> {
 
 fn review_action(app: &mut App, action: Action) -> Vec<Cmd> {
     match action {
-        Action::Up => app.review.scroll_by(-1),
-        Action::Down => app.review.scroll_by(1),
-        Action::PageUp => app.review.scroll_by(-10),
-        Action::PageDown => app.review.scroll_by(10),
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => app.review.scroll(action),
         Action::Save => app.modal = Some(Modal::SaveAs { path: "kubelift-init.yaml".into(), error: None }),
         Action::Enter => {
             if let Some(settings) = app.review.settings.clone() {
@@ -657,8 +654,7 @@ fn done_action(app: &mut App, action: Action) -> Vec<Cmd> {
             None => app.status = Some("no control-plane join: no control-plane endpoint was set".into()),
         },
         Action::OpenCsr => return open_csr_after_install(app),
-        Action::Up => app.done.scroll = app.done.scroll.saturating_sub(1),
-        Action::Down => app.done.scroll = app.done.scroll.saturating_add(1),
+        Action::Up | Action::Down => app.done.scroll = keys::scrolled(app.done.scroll, action, usize::MAX),
         Action::Back => app.screen = Screen::Progress,
         _ => {}
     }

@@ -14,7 +14,7 @@ use super::app::{App, Cmd, Screen};
 use super::form::{self, Choice, Field, Form, Mask};
 use super::host::HostFacts;
 use super::join_done::JoinDone;
-use super::keys::Action;
+use super::keys::{self, Action};
 use super::progress::{Flow, Progress};
 use super::theme::Theme;
 use crate::config::{BootstrapTokenDiscovery, ConfigErrors, JoinControlPlane, JoinSettings};
@@ -220,8 +220,7 @@ fn open_done(app: &mut App) {
 /// Keys on the Done view.
 pub fn done_action(app: &mut App, action: Action) -> Vec<Cmd> {
     match (action, &mut app.join.done) {
-        (Action::Up | Action::PageUp, Some(done)) => done.scroll = done.scroll.saturating_sub(if action == Action::Up { 1 } else { 10 }),
-        (Action::Down | Action::PageDown, Some(done)) => done.scroll = done.scroll.saturating_add(if action == Action::Down { 1 } else { 10 }),
+        (Action::Up | Action::Down | Action::PageUp | Action::PageDown, Some(done)) => done.scroll = keys::scrolled(done.scroll, action, usize::MAX),
         (Action::Back, _) => app.screen = Screen::JoinProgress,
         _ => {}
     }

@@ -218,6 +218,25 @@ pub static BINDINGS: &[Binding] = &[
     Binding { keys: &[ctrl('c')], action: Action::Quit, label: "", help: "leave kubelift (writes in flight may not all land)", contexts: &[Csr, CsrApprove, CsrDeny, CsrFilter] },
 ];
 
+/// Lines a scrolling action moves a view by (a page is 10 lines; up is
+/// negative); `None` for every other action.
+pub fn scroll_step(action: Action) -> Option<i32> {
+    match action {
+        Action::Up => Some(-1),
+        Action::Down => Some(1),
+        Action::PageUp => Some(-10),
+        Action::PageDown => Some(10),
+        _ => None,
+    }
+}
+
+/// A view's first line after a scrolling action, kept within `0..=last`.
+pub fn scrolled(offset: u16, action: Action, last: usize) -> u16 {
+    let step = scroll_step(action).unwrap_or(0);
+    let last = i32::try_from(last).unwrap_or(i32::MAX).min(i32::from(u16::MAX));
+    (i32::from(offset) + step).clamp(0, last) as u16
+}
+
 /// The action a key means in `context`, if any.
 pub fn action_for(context: Context, event: &KeyEvent) -> Option<Action> {
     BINDINGS
@@ -289,6 +308,17 @@ mod tests {
         assert_eq!(action_for(Progress, &press(KeyCode::Char('r'))), Some(Action::Retry));
         assert_eq!(action_for(Form, &press(KeyCode::Char('q'))), None, "q is text in a form");
         assert_eq!(action_for(Form, &KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), Some(Action::Quit));
+    }
+
+    #[test]
+    fn scrolling_moves_by_lines_and_pages_within_the_view() {
+        assert_eq!(scrolled(5, Action::Up, 20), 4);
+        assert_eq!(scrolled(5, Action::PageDown, 20), 15);
+        assert_eq!(scrolled(15, Action::PageDown, 20), 20, "not past the last line");
+        assert_eq!(scrolled(3, Action::PageUp, 20), 0, "not before the first");
+        assert_eq!(scrolled(u16::MAX, Action::Down, usize::MAX), u16::MAX);
+        assert_eq!(scrolled(7, Action::Enter, 20), 7, "other actions leave it");
+        assert_eq!(scroll_step(Action::Back), None);
     }
 
     #[test]

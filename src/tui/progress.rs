@@ -9,7 +9,7 @@ use ratatui::Frame;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use super::keys::Action;
+use super::keys::{self, Action};
 use super::theme::Theme;
 use crate::engine::event::PhaseResult;
 use crate::engine::{Event, RunStatus};
@@ -194,12 +194,9 @@ impl Progress {
 
     /// The arrow and page keys scroll the log pane back and forth.
     pub fn scroll(&mut self, action: Action) {
-        match action {
-            Action::Up => self.scroll_log(1),
-            Action::Down => self.scroll_log(-1),
-            Action::PageUp => self.scroll_log(10),
-            Action::PageDown => self.scroll_log(-10),
-            _ => {}
+        // The log counts back from its newest line: up goes further back.
+        if let Some(step) = keys::scroll_step(action) {
+            self.scroll_log(-i64::from(step));
         }
     }
 

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::app::{App, Cmd, Modal, Screen};
-use super::keys::Action;
+use super::keys::{self, Action};
 use super::progress::{Flow, Progress};
-use super::review::{self, PlannedPhase};
+use super::review::{self, plan_lines, PlannedPhase};
 use super::theme::Theme;
 use crate::cli::reset_cmd::Prepared;
 use crate::engine::{runner, Context, Event, EventSink, NoDecisions, Settings};
@@ -87,17 +87,11 @@ pub fn plan_action(app: &mut App, action: Action) -> Vec<Cmd> {
 
 impl Reset {
     fn scroll_by(&mut self, action: Action) {
-        let delta: i32 = match action {
-            Action::Up => -1,
-            Action::Down => 1,
-            Action::PageUp => -10,
-            _ => 10,
-        };
         let lines = match &self.plan {
-            Some(Ok(p)) => p.phases.iter().map(|ph| 1 + ph.changes.len()).sum::<usize>(),
+            Some(Ok(p)) => plan_lines(&p.phases),
             _ => 0,
         };
-        self.scroll = (self.scroll as i32 + delta).clamp(0, lines.saturating_sub(1) as i32) as u16;
+        self.scroll = keys::scrolled(self.scroll, action, lines.saturating_sub(1));
     }
 }
 
@@ -141,12 +135,8 @@ pub fn on_engine(app: &mut App, event: Event, at: Duration) {
 }
 
 pub fn done_action(app: &mut App, action: Action) -> Vec<Cmd> {
-    let scroll = &mut app.reset.done_scroll;
     match action {
-        Action::Up => *scroll = scroll.saturating_sub(1),
-        Action::PageUp => *scroll = scroll.saturating_sub(10),
-        Action::Down => *scroll = scroll.saturating_add(1),
-        Action::PageDown => *scroll = scroll.saturating_add(10),
+        Action::Up | Action::Down | Action::PageUp | Action::PageDown => app.reset.done_scroll = keys::scrolled(app.reset.done_scroll, action, usize::MAX),
         Action::Back => app.screen = Screen::ResetProgress,
         _ => {}
     }

@@ -8,6 +8,7 @@ use ratatui::Frame;
 use std::sync::Arc;
 
 use super::choices::{Choices, Slot};
+use super::keys::{self, Action};
 use super::theme::Theme;
 use crate::config::InitSettings;
 
@@ -33,6 +34,11 @@ pub struct Review {
     pub saved: Option<String>,
 }
 
+/// Lines a plan takes on screen: each phase, then each of its changes.
+pub fn plan_lines(plan: &[PlannedPhase]) -> usize {
+    plan.iter().map(|phase| 1 + phase.changes.len()).sum()
+}
+
 impl Review {
     pub fn open(&mut self, settings: InitSettings, choices: &Choices) {
         self.summary = summary(&settings, choices);
@@ -41,13 +47,9 @@ impl Review {
         self.scroll = 0;
     }
 
-    pub fn scroll_by(&mut self, delta: i32) {
-        let max = self.plan_lines_count().saturating_sub(1) as i32;
-        self.scroll = (self.scroll as i32 + delta).clamp(0, max.max(0)) as u16;
-    }
-
-    fn plan_lines_count(&self) -> usize {
-        self.plan.as_ref().map_or(0, |p| p.iter().map(|ph| 1 + ph.changes.len()).sum())
+    pub fn scroll(&mut self, action: Action) {
+        let lines = self.plan.as_deref().map_or(0, plan_lines);
+        self.scroll = keys::scrolled(self.scroll, action, lines.saturating_sub(1));
     }
 
     pub fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
