@@ -160,13 +160,8 @@ impl Driver {
             let _ = self.tx.send(Msg::Failed(error));
             return;
         }
-        let options = workflow::join_options(&settings);
-        let events = self.forward(RunKind::Join);
-        for message in &settings.warnings {
-            events.emit(engine::Event::Warning { phase: String::new(), message: message.clone(), hint: None });
-        }
-        let ctx = Context::new(Settings::Join(settings), gate, events, self.decider.clone());
-        tokio::spawn(async move { engine::run(&phases, &ctx, &options).await });
+        let (options, warnings) = (workflow::join_options(&settings), settings.warnings.clone());
+        self.spawn_run(Settings::Join(settings), gate, phases, options, RunKind::Join, &warnings);
     }
 
     /// Works out the reset plan off the loop (it reads the journal and the
@@ -205,11 +200,18 @@ impl Driver {
             let _ = self.tx.send(Msg::Failed(format!("unknown phase {} in skipPhases (see `kubelift phase --list`)", unknown.join(", "))));
             return;
         }
-        let options = workflow::init_options(&settings, None);
-        for warning in &settings.warnings {
-            tracing::warn!("{warning}");
+        let (options, warnings) = (workflow::init_options(&settings, None), settings.warnings.clone());
+        self.spawn_run(Settings::Init(settings), gate, phases, options, RunKind::Install, &warnings);
+    }
+
+    /// Runs a workflow off the render loop; the configuration's warnings
+    /// open its event stream, as in headless runs.
+    fn spawn_run(&self, settings: Settings, gate: Arc<WriteGate>, phases: Vec<Box<dyn Phase>>, options: RunOptions, run: RunKind, warnings: &[String]) {
+        let events = self.forward(run);
+        for message in warnings {
+            events.emit(engine::Event::Warning { phase: String::new(), message: message.clone(), hint: None });
         }
-        let ctx = Context::new(Settings::Init(settings), gate, self.forward(RunKind::Install), self.decider.clone());
+        let ctx = Context::new(settings, gate, events, self.decider.clone());
         tokio::spawn(async move { engine::run(&phases, &ctx, &options).await });
     }
 
