@@ -44,7 +44,7 @@ use host::HostFacts;
 
 /// `kubelift init` at a terminal.
 pub fn init(g: &Global, args: &InitArgs, log_file: Option<&Path>) -> u8 {
-    start(g, Entry { init: args, ..Entry::default() }, log_file, |app| {
+    start(g, Entry { init: args.clone(), ..Entry::default() }, log_file, |app| {
         app.screen = Screen::Welcome;
         vec![]
     })
@@ -52,7 +52,7 @@ pub fn init(g: &Global, args: &InitArgs, log_file: Option<&Path>) -> u8 {
 
 /// `kubelift join` at a terminal: straight to the join wizard, flags prefilled.
 pub fn join(g: &Global, args: &JoinArgs, log_file: Option<&Path>) -> u8 {
-    start(g, Entry { join: args, ..Entry::default() }, log_file, |app| {
+    start(g, Entry { join: args.clone(), ..Entry::default() }, log_file, |app| {
         app.screen = Screen::Join;
         vec![]
     })
@@ -64,7 +64,7 @@ pub fn reset(g: &Global, args: &ResetArgs, log_file: Option<&Path>) -> u8 {
         eprintln!("error: {error}");
         return exit::INVALID;
     }
-    start(g, Entry { reset: args, ..Entry::default() }, log_file, reset::open)
+    start(g, Entry { reset: args.clone(), ..Entry::default() }, log_file, reset::open)
 }
 
 /// `kubelift csr` at a terminal: straight to the CSR screen; Esc leaves.
@@ -80,25 +80,22 @@ pub fn csr(g: &Global, kubeconfig: Option<PathBuf>, checks: crate::csr::Policy, 
 }
 
 /// The flags of the command that opened the TUI (the others at their defaults).
-struct Entry<'a> {
-    init: &'a InitArgs,
-    join: &'a JoinArgs,
-    reset: &'a ResetArgs,
+struct Entry {
+    init: InitArgs,
+    join: JoinArgs,
+    reset: ResetArgs,
 }
 
-impl Default for Entry<'_> {
+impl Default for Entry {
     fn default() -> Self {
-        static INIT: std::sync::LazyLock<InitArgs> = std::sync::LazyLock::new(InitArgs::default);
-        static JOIN: std::sync::LazyLock<JoinArgs> = std::sync::LazyLock::new(JoinArgs::default);
-        static RESET: std::sync::LazyLock<ResetArgs> = std::sync::LazyLock::new(reset_cmd::default_args);
-        Entry { init: &INIT, join: &JOIN, reset: &RESET }
+        Entry { init: InitArgs::default(), join: JoinArgs::default(), reset: reset_cmd::default_args() }
     }
 }
 
 /// Runs the TUI; `open` puts it on its first screen and returns that screen's commands.
-fn start(g: &Global, entry: Entry<'_>, log_file: Option<&Path>, open: impl FnOnce(&mut App) -> Vec<Cmd>) -> u8 {
+fn start(g: &Global, entry: Entry, log_file: Option<&Path>, open: impl FnOnce(&mut App) -> Vec<Cmd>) -> u8 {
     // A config file that does not read is reported before the screen is taken.
-    let bases = workflow::base_settings(entry.init).and_then(|init| Ok((init, workflow::join_base(entry.join)?)));
+    let bases = workflow::base_settings(&entry.init).and_then(|init| Ok((init, workflow::join_base(&entry.join)?)));
     let (base, join_base) = match bases {
         Ok(bases) => bases,
         Err(errors) => {
@@ -116,7 +113,7 @@ fn start(g: &Global, entry: Entry<'_>, log_file: Option<&Path>, open: impl FnOnc
     };
     let mut app = App::new(session, theme::Theme::from_env());
     let first = open(&mut app);
-    let (global, reset_args) = (g.clone(), entry.reset.clone());
+    let (global, reset_args) = (g.clone(), entry.reset);
     let make_driver = move |tx, started| {
         let fixer = Arc::new(PreflightFixer::new(&global.root, global.dry_run));
         Driver::new(global.clone(), crate::phases::init, fixer, tx, started).with_reset_args(reset_args)
